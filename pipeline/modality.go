@@ -1,0 +1,46 @@
+package pipeline
+
+import "context"
+
+// Modality is the one interface through which every modality plugs into the
+// pipeline. Implementations wrap a modality package's tokenizer (text, image,
+// audio, video); those packages know nothing about the pipeline, so the
+// adapters live here and the imports point one way.
+//
+// Tokenize is called concurrently from many workers and must be safe for
+// concurrent use. It returns a per-segment error for bad input; the pipeline
+// keeps the row with the error and goes on.
+type Modality interface {
+	// Name is the modality column value: "text", "image", "audio" or "video".
+	Name() string
+	// Tokenize turns one segment's raw bytes (UTF-8 text, an encoded image,
+	// an audio or video file) into the row's token columns.
+	Tokenize(ctx context.Context, data []byte) (Payload, error)
+	// Describe returns what goes into the `tokenfab` schema metadata for this
+	// modality: tokenizer name, vocabulary sha256 and options. It must be
+	// deterministic (same config, same value).
+	Describe() map[string]any
+}
+
+// Payload is the token columns of one output row. Only the fields of the
+// producing modality are set; the others stay zero and are written as null.
+type Payload struct {
+	// NumTokens is the number of tokens the segment costs: len(InputIDs) for
+	// text, patches (after merging) for images and video, frames for audio.
+	NumTokens int
+	// InputIDs are text token ids (column input_ids, list<int32>).
+	InputIDs []int32
+	// Patches is patch rows of PatchDim values each, row-major
+	// (column patches, list<fixed_size_list<float32, PatchDim>>).
+	Patches  []float32
+	PatchDim int
+	// GridTHW is the patch grid (temporal, height, width); valid when HasGrid.
+	GridTHW [3]int32
+	HasGrid bool
+	// Mel is log-mel frames of NMels values each, frame-major
+	// (column mel, list<fixed_size_list<float32, NMels>>).
+	Mel   []float32
+	NMels int
+	// Timestamps are presentation times in seconds (video frames).
+	Timestamps []float64
+}
