@@ -1,0 +1,445 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Options configure one job. The zero value of every field but Inputs,
+// OutputDir and Modalities is a usable default.
+type Options struct {
+	// Inputs are files and directories, processed in this order.
+	Inputs []string
+	// OutputDir receives part-NNNNN.arrow[s] and _SUMMARY.json; it is
+	// created if missing.
+	OutputDir string
+	// Overwrite allows replacing part files and a summary already in
+	// OutputDir; without it Run refuses (ConfigError) before reading input.
+	Overwrite bool
+	// Modalities are the registered tokenizers, at most one per Name().
+	// Segments of other modalities become no_tokenizer error rows.
+	Modalities []Modality
+	// TextField and IDField name the manifest fields (default "text", "id").
+	TextField, IDField string
+	// Format and Compression of the part files (default arrow, none).
+	Format      Format
+	Compression Compression
+	// Workers is the number of tokenizing goroutines (default GOMAXPROCS).
+	// It never changes the output bytes.
+	Workers int
+	// BatchBytes is the record batch flush target in bytes (default 32 MiB,
+	// at most MaxBatchBytes); BatchRows caps rows per batch (default 65536).
+	BatchBytes int64
+	BatchRows  int
+	// MaxFileBytes is the part file roll-over size (default 1 GiB). A file
+	// exceeds it only when one batch alone is larger.
+	MaxFileBytes int64
+	// MaxRecordBytes caps one record's input (a file, a manifest line);
+	// larger ones become too_large rows (default 64 MiB).
+	MaxRecordBytes int64
+	// InFlightBytes bounds the input bytes held between reading and writing
+	// (default 64 MiB; a larger single record still passes, alone).
+	InFlightBytes int64
+	// LimitErrors enables MaxErrors: once more than MaxErrors rows have
+	// failed the job stops (after writing that row), leaving valid files,
+	// and Run returns an error wrapping ErrStopped.
+	LimitErrors bool
+	MaxErrors   int64
+	// JobOptions are extra settings recorded under "options" in the
+	// tokenfab metadata (e.g. the CLI's flags). They must be deterministic.
+	JobOptions map[string]any
+	// Allocator for Arrow buffers (default memory.NewGoAllocator()).
+	Allocator memory.Allocator
+	// Progress, if set, is called from one goroutine after every record.
+	Progress func(Progress)
+}
+
+// Progress is a running count, for progress bars.
+type Progress struct {
+	Records, Rows, Errors, Tokens int64
+	// BytesIn of TotalBytes (the sum of the input file sizes) read so far.
+	BytesIn, TotalBytes int64
+}
+
+const (
+	defaultMaxRecord = 64 << 20
+	defaultInFlight  = 64 << 20
+)
+
+// Run executes a job: it scans the inputs, tokenizes every segment with the
+// registered modalities on a bounded worker pool, writes rows in input order
+// and writes the summary. Per-record failures are rows, not errors. Run
+// returns a *ConfigError before writing anything when the options or inputs
+// are wrong, an error wrapping ErrStopped past MaxErrors, ctx.Err() when
+// cancelled, and I/O errors from writing; in each case the files already
+// written stay valid and the summary (if it could be written) says why.
+func Run(ctx context.Context, opts Options) (*Summary, error) {
+	start := time.Now()
+	o, mods, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	set, err := scanInputs(o.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	defer set.close()
+	if err := prepareOutput(o.OutputDir, o.Overwrite); err != nil {
+		return nil, err
+	}
+	describe := map[string]any{}
+	for name, m := range mods {
+		describe[name] = m.Describe()
+	}
+	jobOpts := map[string]any{"text_field": o.TextField, "id_field": o.IDField,
+		"format": string(o.Format), "compression": string(o.Compression)}
+	for k, v := range o.JobOptions {
+		jobOpts[k] = v
+	}
+	schema, err := newSchema(describe, jobOpts)
+	if err != nil {
+		return nil, configErr("%v", err)
+	}
+	pw, err := newPartWriter(writerConfig{dir: o.OutputDir, format: o.Format, compression: o.Compression,
+		mem: o.Allocator, schema: schema, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes})
+	if err != nil {
+		return nil, err
+	}
+
+	sum := newSummary(o.Inputs, o.OutputDir)
+	sum.Workers = o.Workers
+	rd := &reader{textField: o.TextField, idField: o.IDField, maxRecord: o.MaxRecordBytes,
+		needsData: func(m string) bool { return mods[m] != nil }, skipped: map[string]int64{}}
+	stopped, werr := execute(ctx, o, mods, set, rd, pw, sum)
+	if werr != nil {
+		pw.abort()
+	} else if cerr := pw.close(); cerr != nil {
+		werr = cerr
+	}
+	if werr != nil && stopped == "" {
+		stopped = "write error: " + werr.Error()
+	}
+	for k, v := range set.skipped {
+		sum.Skipped[k] += v
+	}
+	for k, v := range rd.skipped {
+		sum.Skipped[k] += v
+	}
+	sum.Stopped = stopped
+	sum.Completed = stopped == ""
+	sum.finish(time.Since(start).Seconds(), pw.files)
+	data, err := sum.marshal()
+	if err == nil {
+		err = writeFileAtomic(o.OutputDir, SummaryName, data)
+	}
+	switch {
+	case werr != nil:
+		return sum, werr
+	case err != nil:
+		return sum, err
+	case ctx.Err() != nil:
+		return sum, fmt.Errorf("interrupted; the %d files written are complete: %w", len(sum.Files), ctx.Err())
+	case stopped != "":
+		return sum, fmt.Errorf("%w: %s", ErrStopped, stopped)
+	}
+	return sum, nil
+}
+
+func (o Options) withDefaults() (Options, map[string]Modality, error) {
+	if o.OutputDir == "" {
+		return o, nil, configErr("no output directory: pass -o DIR")
+	}
+	mods := map[string]Modality{}
+	for _, m := range o.Modalities {
+		if m == nil {
+			return o, nil, configErr("nil modality in Options.Modalities")
+		}
+		if _, dup := mods[m.Name()]; dup {
+			return o, nil, configErr("two tokenizers registered for modality %q", m.Name())
+		}
+		mods[m.Name()] = m
+	}
+	def := func(p *int64, v int64) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	if o.TextField == "" {
+		o.TextField = "text"
+	}
+	if o.IDField == "" {
+		o.IDField = "id"
+	}
+	if o.Format == "" {
+		o.Format = FormatArrow
+	}
+	if o.Compression == "" {
+		o.Compression = CompressNone
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	def(&o.BatchBytes, DefaultBatchBytes)
+	def(&o.MaxFileBytes, DefaultMaxFileBytes)
+	def(&o.MaxRecordBytes, defaultMaxRecord)
+	def(&o.InFlightBytes, defaultInFlight)
+	if o.BatchRows <= 0 {
+		o.BatchRows = DefaultBatchRows
+	}
+	if o.Allocator == nil {
+		o.Allocator = memory.NewGoAllocator()
+	}
+	return o, mods, nil
+}
+
+// prepareOutput creates dir and makes sure no earlier job's files would be
+// mixed with this one's.
+func prepareOutput(dir string, overwrite bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return configErr("cannot create output directory: %v", err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return configErr("cannot read output directory: %v", err)
+	}
+	var old []string
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".part-") && strings.HasSuffix(name, ".tmp") {
+			os.Remove(filepath.Join(dir, name)) // a crashed run's temp file: never a result
+			continue
+		}
+		if isOutputName(name) {
+			old = append(old, name)
+		}
+	}
+	if len(old) == 0 {
+		return nil
+	}
+	sort.Strings(old)
+	if !overwrite {
+		return configErr("output directory %s already holds %d output files (%s…); pass --overwrite to replace them or choose another -o",
+			dir, len(old), old[0])
+	}
+	for _, name := range old {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			return configErr("removing old output %s: %v", name, err)
+		}
+	}
+	return nil
+}
+
+// job is one record on its way through the pool. done is closed when rows
+// are ready; the writer waits on jobs in input order.
+type job struct {
+	rec  *record
+	rows []row
+	done chan struct{}
+}
+
+// execute runs the source, the workers and the ordered writer loop. It
+// returns why the job stopped early ("" if it did not) and any write error.
+func execute(parent context.Context, o Options, mods map[string]Modality, set *inputSet, rd *reader,
+	pw *partWriter, sum *Summary) (stopped string, werr error) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	budget := newBudget(o.InFlightBytes)
+	// order bounds the records in flight; its FIFO order is the output order.
+	order := make(chan *job, 16*o.Workers+16)
+	work := make(chan *job, o.Workers)
+	var wg sync.WaitGroup
+
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(order)
+		defer close(work)
+		emit := func(rec *record) error {
+			if err := budget.acquire(ctx, rec.held); err != nil {
+				return err
+			}
+			j := &job{rec: rec, done: make(chan struct{})}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if !rec.needsWork() {
+				j.rows = route(ctx, rec, mods)
+				close(j.done)
+				return nil
+			}
+			select {
+			case work <- j:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		for i := range set.entries {
+			if rd.entry(ctx, &set.entries[i], emit) != nil {
+				return
+			}
+		}
+	}()
+	for range o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				j.rows = route(ctx, j.rec, mods)
+				close(j.done)
+			}
+		}()
+	}
+	defer wg.Wait() // after cancel (deferred first, runs last): no goroutine outlives Run
+
+	prog := Progress{TotalBytes: set.bytes}
+	for j := range order {
+		select {
+		case <-j.done:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			// A job finished under cancellation may hold context errors
+			// instead of tokens; it is not written.
+			break
+		}
+		var last *row
+		for i := range j.rows {
+			r := &j.rows[i]
+			if err := pw.append(r); err != nil {
+				return "", err
+			}
+			sum.add(r)
+			if r.err != nil {
+				last = r
+			}
+		}
+		sum.Records++
+		sum.BytesIn += j.rec.in
+		budget.release(j.rec.held)
+		if o.Progress != nil {
+			prog.Records, prog.Rows, prog.Errors, prog.Tokens, prog.BytesIn = sum.Records, sum.Rows, sum.Errors.Total, sum.Tokens, sum.BytesIn
+			o.Progress(prog)
+		}
+		if o.LimitErrors && last != nil && sum.Errors.Total > o.MaxErrors {
+			return fmt.Sprintf("more than %d error rows (max errors %d); the last, at %s, was %s",
+				o.MaxErrors, o.MaxErrors, last.source, last.err), nil
+		}
+	}
+	if parent.Err() != nil {
+		return "interrupted: " + parent.Err().Error(), nil
+	}
+	return "", nil
+}
+
+// needsWork reports whether any segment must go to a tokenizer.
+func (rec *record) needsWork() bool {
+	for i := range rec.segs {
+		if rec.segs[i].err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// route tokenizes each segment of a record with its modality and returns
+// one row per segment. It never fails: failures are row errors.
+func route(ctx context.Context, rec *record, mods map[string]Modality) []row {
+	rows := make([]row, len(rec.segs))
+	for i := range rec.segs {
+		s := &rec.segs[i]
+		r := row{id: rec.id, source: rec.source, field: s.field, modality: s.modality, segment: int32(i), err: s.err}
+		if r.err == nil {
+			if m := mods[s.modality]; m == nil {
+				r.err = noTokenizer(s.modality)
+			} else {
+				r.p, r.err = tokenize(ctx, m, s.data)
+			}
+		}
+		if r.err == nil {
+			if n := rowBytes(&r); n > MaxBatchBytes {
+				r.err = rowErr(KindTooLarge, "the row would take %d bytes, over the %d MiB record batch limit; split the input", n, MaxBatchBytes>>20)
+				r.p = Payload{}
+			}
+		}
+		s.data = nil // the input is no longer needed
+		rows[i] = r
+	}
+	return rows
+}
+
+// tokenize calls a modality, turning errors and panics into row errors so
+// that no input can end the job.
+func tokenize(ctx context.Context, m Modality, data []byte) (p Payload, rerr *RowError) {
+	defer func() {
+		if v := recover(); v != nil {
+			p, rerr = Payload{}, rowErr(KindInternal, "%s tokenizer panicked: %v (a bug; please report it with this input)", m.Name(), v)
+		}
+	}()
+	p, err := m.Tokenize(ctx, data)
+	if err != nil {
+		var re *RowError
+		if errors.As(err, &re) {
+			return Payload{}, re
+		}
+		return Payload{}, rowErr(KindTokenize, "%v", err)
+	}
+	if p.NumTokens < 0 || p.NumTokens > 1<<31-1 {
+		return Payload{}, rowErr(KindTooLarge, "%d tokens do not fit the int32 num_tokens column", p.NumTokens)
+	}
+	return p, nil
+}
+
+// budget is a byte semaphore bounding the input held in flight.
+type budget struct {
+	mu    sync.Mutex
+	free  int64
+	total int64
+	wake  chan struct{} // closed and replaced on every release
+}
+
+func newBudget(total int64) *budget {
+	return &budget{free: total, total: total, wake: make(chan struct{})}
+}
+
+// acquire takes n bytes (at most the whole budget, so a record larger than
+// the budget still passes, alone), waiting until they are free.
+func (b *budget) acquire(ctx context.Context, n int64) error {
+	n = min(n, b.total)
+	for {
+		b.mu.Lock()
+		if b.free >= n {
+			b.free -= n
+			b.mu.Unlock()
+			return nil
+		}
+		wake := b.wake
+		b.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (b *budget) release(n int64) {
+	n = min(n, b.total)
+	b.mu.Lock()
+	b.free += n
+	close(b.wake)
+	b.wake = make(chan struct{})
+	b.mu.Unlock()
+}

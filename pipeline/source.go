@@ -1,0 +1,418 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Input rules (docs/pipeline.md, "Inputs"):
+//   - Inputs are taken in command-line order; a directory is walked depth
+//     first with entries in byte order of their names, so the row order is
+//     a function of the tree alone.
+//   - Inside a walked directory, names starting with "." are skipped (they
+//     are .git, editor backups, our own temp files); an input named
+//     explicitly is always read.
+//   - A directory is the root of its files: every open goes through os.Root,
+//     so neither ".." nor a symlink can reach outside it. A symlink is
+//     followed only when it is relative and its target stays inside the
+//     root; otherwise the entry becomes an outside_root error row. Symlinked
+//     directories are not descended into (no cycles), and devices, sockets
+//     and pipes are skipped; both are counted in the summary.
+//   - *.jsonl / *.ndjson files are manifests: one record per line.
+
+// record is one input item: a file or one manifest line.
+type record struct {
+	id     string
+	source string
+	segs   []segment
+	held   int64 // bytes counted against the in-flight budget
+	in     int64 // input bytes read for this record
+}
+
+// segment is one modality item of a record; it becomes one row.
+type segment struct {
+	field    string // manifest field; "" (null) for a whole file
+	modality string // "" (null) when unknown
+	data     []byte
+	err      *RowError // set when the segment failed before tokenization
+}
+
+// entry is one file found while scanning the inputs.
+type entry struct {
+	source string   // the path shown in the source column
+	id     string   // path relative to the input root, slash-separated
+	root   *os.Root // nil for a file named on the command line
+	rel    string   // name inside root
+	size   int64
+	err    *RowError // the entry cannot be read (broken or escaping symlink)
+}
+
+// inputSet is the scanned inputs, in output order.
+type inputSet struct {
+	entries []entry
+	roots   []*os.Root
+	skipped map[string]int64
+	bytes   int64
+}
+
+func (s *inputSet) close() {
+	for _, r := range s.roots {
+		r.Close()
+	}
+}
+
+// scanInputs lists every file of the inputs up front: a missing input is a
+// configuration error before any output exists, and the total size feeds
+// the progress bar.
+func scanInputs(paths []string) (*inputSet, error) {
+	if len(paths) == 0 {
+		return nil, configErr("no inputs: give at least one file or directory")
+	}
+	s := &inputSet{skipped: map[string]int64{}}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			s.close()
+			return nil, configErr("input %s: %v", p, errors.Unwrap(err))
+		}
+		if !info.IsDir() {
+			if !info.Mode().IsRegular() {
+				s.close()
+				return nil, configErr("input %s is not a regular file or directory", p)
+			}
+			s.entries = append(s.entries, entry{source: p, id: filepath.Base(p), rel: p, size: info.Size()})
+			s.bytes += info.Size()
+			continue
+		}
+		root, err := os.OpenRoot(p)
+		if err != nil {
+			s.close()
+			return nil, configErr("input %s: %v", p, err)
+		}
+		s.roots = append(s.roots, root)
+		if err := s.walk(p, root); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *inputSet) walk(top string, root *os.Root) error {
+	return fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
+		src := filepath.Join(top, filepath.FromSlash(rel))
+		if err != nil {
+			if rel == "." {
+				return configErr("input %s: %v", top, err)
+			}
+			// An unreadable subdirectory is one error row, not a dead job.
+			s.entries = append(s.entries, entry{source: src, id: rel, root: root, rel: rel,
+				err: rowErr(KindReadError, "cannot list directory: %v", errors.Unwrap(err))})
+			return fs.SkipDir
+		}
+		if rel == "." {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			s.skipped["hidden"]++
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		e := entry{source: src, id: rel, root: root, rel: rel}
+		info, err := root.Stat(rel) // follows symlinks, refusing escapes
+		switch {
+		case err != nil && d.Type()&fs.ModeSymlink != 0:
+			if target, terr := filepath.EvalSymlinks(src); terr == nil {
+				e.err = rowErr(KindOutsideRoot, "symlink resolves to %s, outside the input root %s; only relative links that stay inside the root are followed", target, top)
+			} else {
+				e.err = rowErr(KindReadError, "broken symlink: %v", errors.Unwrap(terr))
+			}
+		case err != nil:
+			e.err = rowErr(KindReadError, "%v", errors.Unwrap(err))
+		case info.IsDir():
+			s.skipped["symlink_dir"]++
+			return nil
+		case !info.Mode().IsRegular():
+			s.skipped["special"]++
+			return nil
+		default:
+			e.size = info.Size()
+			s.bytes += e.size
+		}
+		s.entries = append(s.entries, e)
+		return nil
+	})
+}
+
+// open opens an entry through its root (nil root: a named file).
+func (e *entry) open() (*os.File, error) {
+	if e.root == nil {
+		return os.Open(e.rel)
+	}
+	return e.root.Open(e.rel)
+}
+
+// reader turns entries into records.
+type reader struct {
+	textField, idField string
+	maxRecord          int64
+	// needsData reports whether a modality has a tokenizer; files of other
+	// modalities are not read past their first bytes.
+	needsData func(modality string) bool
+	skipped   map[string]int64
+}
+
+const headLen = 4096
+
+// emitFunc hands a record downstream; it returns an error to stop the scan
+// (context cancelled).
+type emitFunc func(*record) error
+
+func (r *reader) entry(ctx context.Context, e *entry, emit emitFunc) error {
+	if e.err != nil {
+		return emit(&record{id: e.id, source: e.source, segs: []segment{{err: e.err}}})
+	}
+	if isManifest(e.rel) {
+		return r.manifest(ctx, e, emit)
+	}
+	return emit(r.file(e))
+}
+
+// file reads one whole file as one record with one segment.
+func (r *reader) file(e *entry) *record {
+	rec := &record{id: e.id, source: e.source}
+	fail := func(err *RowError) *record {
+		rec.segs = []segment{{err: err}}
+		return rec
+	}
+	f, err := e.open()
+	if err != nil {
+		return fail(rowErr(KindReadError, "%v", unwrapPath(err)))
+	}
+	defer f.Close()
+	head := make([]byte, headLen)
+	n, err := io.ReadFull(f, head)
+	head = head[:n]
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fail(rowErr(KindReadError, "%v", unwrapPath(err)))
+	}
+	complete := n < headLen
+	mod, format := detect(e.rel, head, complete)
+	seg := segment{modality: mod}
+	switch {
+	case mod == "":
+		seg.err = rowErr(KindUnknownType, "binary file of unknown type (no known image/audio/video signature, not valid UTF-8)")
+	case !r.needsData(mod):
+		seg.err = noTokenizer(mod)
+		rec.in = int64(n)
+	case e.size > r.maxRecord:
+		seg.err = rowErr(KindTooLarge, "file is %d bytes, over the %d-byte record limit (raise --max-record-size)", e.size, r.maxRecord)
+	default:
+		data := head
+		if !complete {
+			data = make([]byte, n, e.size+1)
+			copy(data, head)
+			data, err = readAllLimit(f, data, r.maxRecord)
+			if err != nil {
+				seg.err = rowErr(KindReadError, "%v", unwrapPath(err))
+				break
+			}
+			if int64(len(data)) > r.maxRecord {
+				seg.err = rowErr(KindTooLarge, "file grew past the %d-byte record limit while being read", r.maxRecord)
+				break
+			}
+			if mod == ModText && format == "text" {
+				if m, _ := detect(e.rel, data, true); m == "" {
+					seg.modality = ""
+					seg.err = rowErr(KindUnknownType, "binary file of unknown type (not valid UTF-8 past its first %d bytes)", headLen)
+					break
+				}
+			}
+		}
+		seg.data = data
+		rec.held = int64(len(data))
+		rec.in = int64(len(data))
+	}
+	rec.segs = []segment{seg}
+	return rec
+}
+
+func noTokenizer(mod string) *RowError {
+	return rowErr(KindNoTokenizer, "no tokenizer for modality %s (not built yet)", mod)
+}
+
+// readAllLimit appends the rest of f to dst, reading at most limit+1 bytes
+// in total so a growing file cannot exhaust memory.
+func readAllLimit(f io.Reader, dst []byte, limit int64) ([]byte, error) {
+	lr := io.LimitReader(f, limit+1-int64(len(dst)))
+	buf := bytes.NewBuffer(dst)
+	_, err := buf.ReadFrom(lr)
+	return buf.Bytes(), err
+}
+
+// unwrapPath drops the *PathError wrapper: the source column already names
+// the file.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// manifest emits one record per non-blank line of a JSON Lines file.
+func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
+	f, err := e.open()
+	if err != nil {
+		return emit(&record{id: e.id, source: e.source, segs: []segment{{err: rowErr(KindReadError, "%v", unwrapPath(err))}}})
+	}
+	defer f.Close()
+	base := path.Base(e.id)
+	br := bufio.NewReaderSize(f, 1<<20)
+	var line []byte
+	for lineNo := 1; ; lineNo++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var tooLong bool
+		var rerr error
+		line, tooLong, rerr = readLine(br, line[:0], r.maxRecord)
+		src := e.source + ":" + strconv.Itoa(lineNo)
+		if rerr != nil && rerr != io.EOF {
+			return emit(&record{id: base + ":" + strconv.Itoa(lineNo), source: src,
+				segs: []segment{{err: rowErr(KindReadError, "reading line %d: %v", lineNo, unwrapPath(rerr))}}})
+		}
+		if rerr == io.EOF && len(line) == 0 && !tooLong {
+			return nil
+		}
+		var rec *record
+		switch {
+		case tooLong:
+			rec = &record{id: base + ":" + strconv.Itoa(lineNo), source: src,
+				segs: []segment{{field: r.textField, modality: ModText,
+					err: rowErr(KindTooLarge, "line is over the %d-byte record limit (raise --max-record-size)", r.maxRecord)}}}
+		case len(bytes.TrimSpace(line)) == 0:
+			r.skipped["blank_lines"]++
+		default:
+			rec = r.parseLine(line, base+":"+strconv.Itoa(lineNo), src)
+		}
+		if rec != nil {
+			rec.in = int64(len(line))
+			if err := emit(rec); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+	}
+}
+
+// readLine appends one line (without its '\n') to buf. A line longer than
+// limit is consumed and dropped, reporting tooLong, so memory stays bounded.
+func readLine(br *bufio.Reader, buf []byte, limit int64) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if int64(len(buf)+len(chunk)) > limit+1 { // +1: the '\n' itself
+				tooLong, buf = true, buf[:0]
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if len(buf) > 0 && buf[len(buf)-1] == '\n' {
+			buf = buf[:len(buf)-1]
+		}
+		return buf, tooLong, err
+	}
+}
+
+// jsonType names the JSON type of a raw value by its first byte, for
+// messages that speak JSON rather than Go.
+func jsonType(raw []byte) string {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	if len(raw) == 0 {
+		return "empty"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// parseLine turns one manifest line into a record. Failures become a row
+// error; nothing here can fail the file.
+func (r *reader) parseLine(line []byte, derivedID, src string) *record {
+	rec := &record{id: derivedID, source: src}
+	seg := segment{field: r.textField, modality: ModText}
+	rec.segs = []segment{seg}
+	fail := func(err *RowError) *record { rec.segs[0].err = err; return rec }
+
+	var obj map[string]json.RawMessage
+	if t := jsonType(line); t != "an object" {
+		if json.Valid(line) {
+			return fail(rowErr(KindBadJSON, "line is %s, want a JSON object", t))
+		}
+	}
+	if err := json.Unmarshal(line, &obj); err != nil {
+		return fail(rowErr(KindBadJSON, "%v", err))
+	}
+	if raw, ok := obj[r.idField]; ok {
+		switch jsonType(raw) {
+		case "a string":
+			var s string
+			if err := json.Unmarshal(raw, &s); err == nil {
+				rec.id = s
+			}
+		case "a number":
+			rec.id = string(bytes.TrimSpace(raw))
+		case "null":
+		default:
+			return fail(rowErr(KindFieldType, "id field %q is %s, want a string or number", r.idField, jsonType(raw)))
+		}
+	}
+	raw, ok := obj[r.textField]
+	switch t := jsonType(raw); {
+	case !ok:
+		return fail(rowErr(KindMissingField, "no field %q in this line (pick the field with --text-field)", r.textField))
+	case t == "null":
+		return fail(rowErr(KindMissingField, "field %q is null", r.textField))
+	case t != "a string":
+		return fail(rowErr(KindFieldType, "field %q is %s, want a string", r.textField, t))
+	}
+	// encoding/json turns lone surrogates and invalid UTF-8 into U+FFFD.
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fail(rowErr(KindBadJSON, "field %q: %v", r.textField, err))
+	}
+	rec.segs[0].data = []byte(s)
+	rec.held = int64(len(s))
+	return rec
+}

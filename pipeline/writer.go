@@ -1,0 +1,367 @@
+package pipeline
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Format is the Arrow IPC flavour of the output files.
+type Format string
+
+// Output formats.
+const (
+	// FormatArrow is the IPC file format (part-NNNNN.arrow): random access
+	// and memory-mappable (pyarrow.ipc.open_file, polars.read_ipc).
+	FormatArrow Format = "arrow"
+	// FormatArrowStream is the IPC stream format (part-NNNNN.arrows), what
+	// HF datasets.Dataset.from_file reads.
+	FormatArrowStream Format = "arrow-stream"
+)
+
+// formats maps a format to its file extension.
+var formats = map[Format]string{FormatArrow: ".arrow", FormatArrowStream: ".arrows"}
+
+// Compression is the IPC buffer compression.
+type Compression string
+
+// Compressions. Compressed files are not zero-copy: readers decompress
+// every buffer into memory.
+const (
+	CompressNone Compression = "none"
+	CompressZstd Compression = "zstd"
+	CompressLZ4  Compression = "lz4"
+)
+
+var compressions = map[Compression][]ipc.Option{
+	CompressNone: nil, "": nil,
+	CompressZstd: {ipc.WithZstd()},
+	CompressLZ4:  {ipc.WithLZ4()},
+}
+
+// Size limits.
+const (
+	// MaxBatchBytes caps one record batch: arrow-go readers refuse message
+	// bodies over 256 MiB by default.
+	MaxBatchBytes = 256 << 20
+	// DefaultBatchBytes is the batch flush target.
+	DefaultBatchBytes = 32 << 20
+	// DefaultBatchRows caps rows per batch so tiny rows still give batches
+	// of a useful, bounded length.
+	DefaultBatchRows = 65536
+	// DefaultMaxFileBytes is the size at which a part file rolls over.
+	DefaultMaxFileBytes = 1 << 30
+)
+
+// ipcWriter is what ipc.FileWriter and ipc.Writer share.
+type ipcWriter interface {
+	Write(rec arrow.RecordBatch) error
+	Close() error
+}
+
+// countingWriter counts bytes on their way to the file.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// partFile is one output file being written under a temporary name.
+type partFile struct {
+	f       *os.File
+	buf     *bufio.Writer
+	cw      *countingWriter
+	w       ipcWriter
+	tmp     string
+	final   string
+	rows    int64
+	batches int
+}
+
+// FileInfo describes one finished output file (in the summary).
+type FileInfo struct {
+	Name    string `json:"name"`    // base name, e.g. part-00000.arrow
+	Rows    int64  `json:"rows"`    // rows in the file
+	Batches int    `json:"batches"` // record batches in the file
+	Bytes   int64  `json:"bytes"`   // file size
+}
+
+// partWriter writes rows into record batches and batches into part files.
+// Batch and file boundaries depend only on the rows, never on timing, so the
+// same rows give the same bytes.
+type partWriter struct {
+	dir          string
+	ext          string
+	opts         []ipc.Option
+	mem          memory.Allocator
+	schema       *arrow.Schema
+	batchBytes   int64
+	batchRows    int
+	maxFileBytes int64
+
+	bldr     *array.RecordBuilder
+	rows     int
+	bytes    int64
+	cur      *partFile
+	next     int
+	files    []FileInfo
+	finished bool
+}
+
+type writerConfig struct {
+	dir          string
+	format       Format
+	compression  Compression
+	mem          memory.Allocator
+	schema       *arrow.Schema
+	batchBytes   int64
+	batchRows    int
+	maxFileBytes int64
+}
+
+func newPartWriter(c writerConfig) (*partWriter, error) {
+	ext, ok := formats[c.format]
+	if !ok {
+		return nil, configErr("unknown format %q: use arrow or arrow-stream", c.format)
+	}
+	copts, ok := compressions[c.compression]
+	if !ok {
+		return nil, configErr("unknown compression %q: use none, zstd or lz4", c.compression)
+	}
+	if c.batchBytes <= 0 || c.batchBytes > MaxBatchBytes {
+		return nil, configErr("batch size %d bytes is out of range (1 B to %d MiB)", c.batchBytes, MaxBatchBytes>>20)
+	}
+	if c.batchRows <= 0 {
+		c.batchRows = DefaultBatchRows
+	}
+	if c.maxFileBytes <= 0 {
+		c.maxFileBytes = DefaultMaxFileBytes
+	}
+	if c.mem == nil {
+		c.mem = memory.NewGoAllocator()
+	}
+	opts := append([]ipc.Option{ipc.WithSchema(c.schema), ipc.WithAllocator(c.mem)}, copts...)
+	return &partWriter{
+		dir: c.dir, ext: ext, opts: opts, mem: c.mem, schema: c.schema,
+		batchBytes: c.batchBytes, batchRows: c.batchRows, maxFileBytes: c.maxFileBytes,
+		bldr: array.NewRecordBuilder(c.mem, c.schema),
+	}, nil
+}
+
+// partName is the final name of part file i.
+func partName(i int, ext string) string { return fmt.Sprintf("part-%05d%s", i, ext) }
+
+// append adds one row, flushing first if the row would push the batch past
+// its byte target, and after if the row cap is reached.
+func (w *partWriter) append(r *row) error {
+	n := rowBytes(r)
+	if w.rows > 0 && w.bytes+n > w.batchBytes {
+		if err := w.flush(); err != nil {
+			return err
+		}
+	}
+	for i := range columns {
+		columns[i].append(w.bldr.Field(i), r)
+	}
+	w.rows++
+	w.bytes += n
+	if w.rows >= w.batchRows {
+		return w.flush()
+	}
+	return nil
+}
+
+// flush writes the pending rows as one record batch, rolling over to a new
+// file first when this batch would take the current one past maxFileBytes.
+func (w *partWriter) flush() error {
+	if w.rows == 0 {
+		return nil
+	}
+	if w.cur != nil && w.cur.batches > 0 && w.cur.cw.n+w.bytes > w.maxFileBytes {
+		if err := w.finishFile(); err != nil {
+			return err
+		}
+	}
+	if w.cur == nil {
+		if err := w.openFile(); err != nil {
+			return err
+		}
+	}
+	rec := w.bldr.NewRecordBatch()
+	defer rec.Release()
+	if err := w.cur.w.Write(rec); err != nil {
+		return fmt.Errorf("writing a record batch to %s: %w", w.cur.tmp, err)
+	}
+	w.cur.rows += rec.NumRows()
+	w.cur.batches++
+	w.rows, w.bytes = 0, 0
+	return nil
+}
+
+func (w *partWriter) openFile() error {
+	final := filepath.Join(w.dir, partName(w.next, w.ext))
+	// The temp name is hidden and fixed: a crashed run leaves at most one
+	// dot-file per part, never a half-written part-NNNNN file.
+	tmp := filepath.Join(w.dir, "."+partName(w.next, w.ext)+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("creating output file: %w", err)
+	}
+	buf := bufio.NewWriterSize(f, 1<<20)
+	cw := &countingWriter{w: buf}
+	var iw ipcWriter
+	if w.ext == formats[FormatArrow] {
+		fw, err := ipc.NewFileWriter(cw, w.opts...)
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			return fmt.Errorf("starting Arrow file %s: %w", tmp, err)
+		}
+		iw = fw
+	} else {
+		iw = ipc.NewWriter(cw, w.opts...)
+	}
+	w.cur = &partFile{f: f, buf: buf, cw: cw, w: iw, tmp: tmp, final: final}
+	w.next++
+	return nil
+}
+
+// finishFile closes the IPC writer (footer or end-of-stream marker),
+// fsyncs, and renames the temp file to its final name, so a part file is
+// either complete or absent.
+func (w *partWriter) finishFile() error {
+	p := w.cur
+	w.cur = nil
+	err := p.w.Close()
+	if err == nil {
+		err = p.buf.Flush()
+	}
+	if err == nil {
+		err = p.f.Sync()
+	}
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(p.tmp, p.final)
+	}
+	if err != nil {
+		os.Remove(p.tmp)
+		return fmt.Errorf("finishing %s: %w", p.final, err)
+	}
+	w.files = append(w.files, FileInfo{Name: filepath.Base(p.final), Rows: p.rows, Batches: p.batches, Bytes: p.cw.n})
+	return syncDir(w.dir)
+}
+
+// close flushes the last batch and finishes the last file. A job with no
+// rows still gets part-00000 holding just the schema, so readers always
+// find the columns.
+func (w *partWriter) close() error {
+	if w.finished {
+		return nil
+	}
+	w.finished = true
+	defer w.bldr.Release()
+	if err := w.flush(); err != nil {
+		w.abortFile()
+		return err
+	}
+	if w.cur == nil && len(w.files) == 0 {
+		if err := w.openFile(); err != nil {
+			return err
+		}
+	}
+	if w.cur != nil {
+		return w.finishFile()
+	}
+	return nil
+}
+
+// abort drops the file in progress (used when writing itself failed, so
+// what is on disk is only whole, renamed files).
+func (w *partWriter) abort() {
+	if w.finished {
+		return
+	}
+	w.finished = true
+	w.abortFile()
+	w.bldr.Release()
+}
+
+func (w *partWriter) abortFile() {
+	if w.cur == nil {
+		return
+	}
+	w.cur.w.Close() // releases the writer's buffers; the file is discarded anyway
+	w.cur.f.Close()
+	os.Remove(w.cur.tmp)
+	w.cur = nil
+}
+
+// syncDir makes renames in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to dir/name via a temp file, fsync and rename.
+func writeFileAtomic(dir, name string, data []byte) error {
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return syncDir(dir)
+}
+
+// isOutputName reports whether a file name is one a job writes, i.e. one
+// that --overwrite may replace.
+func isOutputName(name string) bool {
+	if name == SummaryName {
+		return true
+	}
+	if !strings.HasPrefix(name, "part-") {
+		return false
+	}
+	for _, ext := range formats {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
