@@ -212,6 +212,7 @@ func (r *reader) file(e *entry) *record {
 		return fail(rowErr(KindReadError, "%v", unwrapPath(err)))
 	}
 	complete := n < headLen
+	rec.in = int64(n)
 	mod, format := detect(e.rel, head, complete)
 	seg := segment{modality: mod}
 	switch {
@@ -219,7 +220,6 @@ func (r *reader) file(e *entry) *record {
 		seg.err = rowErr(KindUnknownType, "binary file of unknown type (no known image/audio/video signature, not valid UTF-8)")
 	case !r.needsData(mod):
 		seg.err = noTokenizer(mod)
-		rec.in = int64(n)
 	case e.size > r.maxRecord:
 		seg.err = rowErr(KindTooLarge, "file is %d bytes, over the %d-byte record limit (raise --max-record-size)", e.size, r.maxRecord)
 	default:

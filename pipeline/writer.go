@@ -113,6 +113,8 @@ type partWriter struct {
 	batchRows    int
 	maxFileBytes int64
 
+	schemaBytes int64 // bound on the schema message (written twice in a file)
+
 	bldr     *array.RecordBuilder
 	rows     int
 	bytes    int64
@@ -155,8 +157,12 @@ func newPartWriter(c writerConfig) (*partWriter, error) {
 		c.mem = memory.NewGoAllocator()
 	}
 	opts := append([]ipc.Option{ipc.WithSchema(c.schema), ipc.WithAllocator(c.mem)}, copts...)
+	var schemaBytes int64 = 4096
+	for _, v := range c.schema.Metadata().Values() {
+		schemaBytes += 2 * int64(len(v))
+	}
 	return &partWriter{
-		dir: c.dir, ext: ext, opts: opts, mem: c.mem, schema: c.schema,
+		dir: c.dir, ext: ext, opts: opts, mem: c.mem, schema: c.schema, schemaBytes: schemaBytes,
 		batchBytes: c.batchBytes, batchRows: c.batchRows, maxFileBytes: c.maxFileBytes,
 		bldr: array.NewRecordBuilder(c.mem, c.schema),
 	}, nil
@@ -191,7 +197,7 @@ func (w *partWriter) flush() error {
 	if w.rows == 0 {
 		return nil
 	}
-	if w.cur != nil && w.cur.batches > 0 && w.cur.cw.n+w.bytes > w.maxFileBytes {
+	if w.cur != nil && w.cur.batches > 0 && w.cur.cw.n+w.bytes+w.overhead(w.cur.batches+1) > w.maxFileBytes {
 		if err := w.finishFile(); err != nil {
 			return err
 		}
@@ -210,6 +216,16 @@ func (w *partWriter) flush() error {
 	w.cur.batches++
 	w.rows, w.bytes = 0, 0
 	return nil
+}
+
+// overhead bounds what a file adds beyond the row estimate when it holds
+// batches batches: per batch, the message header and 64-byte padding of
+// each buffer (at most 3 per column); per file, the footer's schema and
+// block index. A fixed, generous bound keeps roll-over a function of the
+// rows alone and files under maxFileBytes.
+func (w *partWriter) overhead(batches int) int64 {
+	perBatch := int64(1024 + 3*64*len(columns))
+	return int64(batches)*(perBatch+24) + w.schemaBytes
 }
 
 func (w *partWriter) openFile() error {
