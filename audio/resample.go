@@ -39,7 +39,7 @@ func NewResampler(from, to int) (*Resampler, error) {
 	g := gcd(from, to)
 	r := &Resampler{From: from, To: to, orig: from / g, nw: to / g}
 	if from != to {
-		const lpw = 6.0    // lowpass_filter_width
+		const lpw = 6.0 // lowpass_filter_width
 		const rolloff = 0.99
 		orig, nw := float64(r.orig), float64(r.nw)
 		base := math.Min(orig, nw) * rolloff
