@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokenfab/tokenfab/pipeline"
+)
+
+func newInspectCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "inspect FILE.arrow|FILE.arrows...",
+		Short: "Show the schema, metadata, rows, errors and token statistics of output files",
+		Long: `inspect reads Arrow IPC files or streams (the format is detected from the
+content) and prints their schema, schema metadata, row and batch counts, error
+rows by kind, and num_tokens statistics: total, mean, min, p50, p99, max
+(nearest-rank percentiles over rows without an error).`,
+		Example: `  tokenize inspect out/part-00000.arrow
+  tokenize inspect --json out/part-*.arrow`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, p := range args {
+				rep, err := pipeline.Inspect(p)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					b, _ := json.MarshalIndent(rep, "", "  ")
+					fmt.Fprintf(cmd.OutOrStdout(), "%s\n", b)
+					continue
+				}
+				printReport(cmd.OutOrStdout(), rep)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return c
+}
+
+func printReport(w io.Writer, r *pipeline.FileReport) {
+	kind := map[pipeline.Format]string{pipeline.FormatArrow: "Arrow IPC file", pipeline.FormatArrowStream: "Arrow IPC stream"}[r.Format]
+	fmt.Fprintf(w, "%s: %s, %d bytes, %d batches, %d rows\n", r.Path, kind, r.Bytes, r.Batches, r.Rows)
+	fmt.Fprintln(w, "schema:")
+	for _, c := range r.Columns {
+		null := ""
+		if !c.Nullable {
+			null = " not null"
+		}
+		fmt.Fprintf(w, "  %-12s %s%s\n", c.Name, c.Type, null)
+	}
+	fmt.Fprintln(w, "metadata:")
+	keys := make([]string, 0, len(r.Metadata))
+	for k := range r.Metadata {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var pretty bytes.Buffer
+		v := r.Metadata[k]
+		if json.Indent(&pretty, []byte(v), "    ", "  ") == nil {
+			v = pretty.String()
+		}
+		fmt.Fprintf(w, "  %s: %s\n", k, v)
+	}
+	fmt.Fprintf(w, "errors: %d of %d rows\n", r.Errors, r.Rows)
+	kinds := make([]string, 0, len(r.ErrorsByKind))
+	for k := range r.ErrorsByKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  %s: %d\n", k, r.ErrorsByKind[k])
+	}
+	t := r.Tokens
+	fmt.Fprintf(w, "tokens: total %d over %d rows; mean %.1f, min %d, p50 %d, p99 %d, max %d\n",
+		t.Total, t.Rows, t.Mean, t.Min, t.P50, t.P99, t.Max)
+}

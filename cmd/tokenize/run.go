@@ -1,0 +1,270 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tokenfab/tokenfab/pipeline"
+	"github.com/tokenfab/tokenfab/text"
+)
+
+// textFlags are the tokenizer flags shared by `run` and `text`.
+type textFlags struct {
+	encoding, pattern  string
+	allowSpecial       []string
+	specialTokens      map[string]int64
+	eos, bos           bool
+	eosToken, bosToken string
+}
+
+// register adds the flags; withDocFlags adds the per-document BOS/EOS ones.
+func (f *textFlags) register(c *cobra.Command, withDocFlags bool) {
+	fl := c.Flags()
+	fl.StringVar(&f.encoding, "encoding", "o200k_base",
+		"text encoding: "+strings.Join(text.Encodings(), "|")+", or the path of a .tiktoken rank file")
+	fl.StringVar(&f.pattern, "pattern", "", `pre-tokenizer for a .tiktoken file: gpt2|cl100k|o200k|llama3|qwen2 (embedded encodings use their own)`)
+	fl.StringSliceVar(&f.allowSpecial, "allow-special", nil, `special tokens to encode as their ids when they appear in text, comma-separated, or "all" (default: none, special-token text is ordinary text)`)
+	fl.StringToInt64Var(&f.specialTokens, "special-token", nil, "extra special token NAME=ID (repeatable; for .tiktoken files)")
+	if withDocFlags {
+		fl.BoolVar(&f.eos, "eos", false, "append the EOS token to every document")
+		fl.BoolVar(&f.bos, "bos", false, "prepend the BOS token to every document (needs --bos-token: OpenAI encodings have none)")
+		fl.StringVar(&f.eosToken, "eos-token", "", `EOS special token (default "<|endoftext|>")`)
+		fl.StringVar(&f.bosToken, "bos-token", "", "BOS special token")
+	}
+}
+
+func (f *textFlags) tokenizer() (*text.Tokenizer, error) {
+	cfg := text.Config{Encoding: f.encoding, Pattern: f.pattern, AllowedSpecial: f.allowSpecial,
+		AddBOS: f.bos, AddEOS: f.eos, BOS: f.bosToken, EOS: f.eosToken}
+	if len(f.specialTokens) > 0 {
+		cfg.SpecialTokens = map[string]int32{}
+		for k, v := range f.specialTokens {
+			if v < 0 || v > 1<<31-1 {
+				return nil, usagef("--special-token %s=%d: the id must fit int32", k, v)
+			}
+			cfg.SpecialTokens[k] = int32(v)
+		}
+	}
+	t, err := text.New(cfg)
+	if err != nil {
+		return nil, usagef("text tokenizer: %v", err)
+	}
+	return t, nil
+}
+
+type runFlags struct {
+	text                       textFlags
+	out, format, compression   string
+	textField, idField         string
+	workers                    int
+	maxErrors                  int64
+	overwrite, quiet           bool
+	batchMiB                   int
+	maxFileSize, maxRecordSize string
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "run INPUT... -o DIR",
+		Short: "Tokenize files, directories and JSONL manifests into Arrow files",
+		Long: `run reads every INPUT (a file, a directory walked recursively in byte order
+of names, or a *.jsonl manifest with one record per line), detects each file's
+modality from its content, tokenizes text with the chosen encoding, and writes
+one row per segment, in input order, to DIR/part-00000.arrow, part-00001.arrow
+… plus DIR/_SUMMARY.json.
+
+A record that fails (bad JSON line, missing field, unreadable file, image with
+no tokenizer yet) keeps its row with the error column set and null tokens; the
+job goes on and exits 0. Hidden files inside directories are skipped; symlinks
+are followed only when they stay inside their input directory.
+
+The output is byte-identical for the same inputs and flags whatever --workers.`,
+		Example: `  tokenize run fixtures/sample -o out
+  tokenize run corpus/ extra.jsonl -o out --encoding cl100k_base --eos --workers 8
+  tokenize run data.jsonl -o out --text-field content --id-field doc_id --max-errors 100
+  tokenize run data.jsonl -o out-hf --format arrow-stream   # for datasets.Dataset.from_file
+  tokenize run docs/ -o out --encoding ./my.tiktoken --pattern cl100k --special-token '<|end|>=100257'`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args) },
+	}
+	f.text.register(c, true)
+	fl := c.Flags()
+	fl.StringVarP(&f.out, "output", "o", "", "output directory (required; created if missing)")
+	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable) or arrow-stream (IPC stream, .arrows)")
+	fl.StringVar(&f.compression, "compression", "none", "none, zstd or lz4 (compressed files are not zero-copy)")
+	fl.StringVar(&f.textField, "text-field", "text", "JSONL field holding the text")
+	fl.StringVar(&f.idField, "id-field", "id", "JSONL field holding the record id (default when absent: FILE.jsonl:LINE)")
+	fl.IntVar(&f.workers, "workers", 0, "tokenizing workers (default GOMAXPROCS)")
+	fl.Int64Var(&f.maxErrors, "max-errors", -1, "stop (exit 2) once more than N rows failed; -1: no limit")
+	fl.BoolVar(&f.overwrite, "overwrite", false, "replace part files and _SUMMARY.json already in the output directory")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress and no final report on stderr")
+	fl.IntVar(&f.batchMiB, "batch-size", 32, "record batch target in MiB (16-64)")
+	fl.StringVar(&f.maxFileSize, "max-file-size", "1GiB", "roll over to a new part file past this size (e.g. 512MiB, 2GiB)")
+	fl.StringVar(&f.maxRecordSize, "max-record-size", "64MiB", "larger files or lines become too_large error rows")
+	return c
+}
+
+func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
+	if f.out == "" {
+		return usagef("missing -o DIR: where to write the Arrow files")
+	}
+	if f.batchMiB < 16 || f.batchMiB > 64 {
+		return usagef("--batch-size %d: use 16 to 64 (MiB)", f.batchMiB)
+	}
+	if f.workers < 0 {
+		return usagef("--workers %d: use a positive number (0 means GOMAXPROCS)", f.workers)
+	}
+	if f.maxErrors < -1 {
+		return usagef("--max-errors %d: use -1 (no limit) or N >= 0", f.maxErrors)
+	}
+	maxFile, err := parseSize("--max-file-size", f.maxFileSize, 1<<20)
+	if err != nil {
+		return err
+	}
+	maxRecord, err := parseSize("--max-record-size", f.maxRecordSize, 1)
+	if err != nil {
+		return err
+	}
+	tok, err := f.text.tokenizer()
+	if err != nil {
+		return err
+	}
+	opts := pipeline.Options{
+		Inputs: inputs, OutputDir: f.out, Overwrite: f.overwrite,
+		Modalities: []pipeline.Modality{pipeline.NewText(tok)},
+		TextField:  f.textField, IDField: f.idField,
+		Format: pipeline.Format(f.format), Compression: pipeline.Compression(f.compression),
+		Workers: f.workers, BatchBytes: int64(f.batchMiB) << 20, MaxFileBytes: maxFile, MaxRecordBytes: maxRecord,
+		LimitErrors: f.maxErrors >= 0, MaxErrors: f.maxErrors,
+	}
+	var prog *progress
+	if !f.quiet {
+		prog = newProgress(os.Stderr)
+		opts.Progress = prog.update
+	}
+	sum, err := pipeline.Run(cmd.Context(), opts)
+	if prog != nil {
+		prog.done()
+	}
+	if sum != nil && !f.quiet {
+		report(os.Stderr, sum)
+	}
+	return err
+}
+
+// parseSize reads a byte size: a number with an optional unit (B, KB, MB,
+// GB, TB powers of 1000; KiB, MiB, GiB, TiB powers of 1024).
+func parseSize(flag, s string, minimum int64) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}, {"", 1}}
+	for _, u := range units {
+		num, ok := strings.CutSuffix(s, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if err != nil {
+			break
+		}
+		v := int64(n * float64(u.mult))
+		if v < minimum {
+			return 0, usagef("%s %s is below the minimum of %d bytes", flag, s, minimum)
+		}
+		return v, nil
+	}
+	return 0, usagef("%s %q: want a size such as 512MiB, 1GiB or 1000000", flag, s)
+}
+
+// progress shows a bar on a terminal and a line every few seconds elsewhere
+// (logs of batch jobs), both on stderr.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	bar   *progressbar.ProgressBar
+	last  time.Time
+	start time.Time
+	p     pipeline.Progress
+}
+
+// logEvery is the interval of the plain progress lines.
+const logEvery = 5 * time.Second
+
+func newProgress(w *os.File) *progress {
+	return &progress{w: w, tty: term.IsTerminal(int(w.Fd())), start: time.Now(), last: time.Now()}
+}
+
+func (p *progress) update(pr pipeline.Progress) {
+	p.p = pr
+	if p.tty {
+		if p.bar == nil { // the total is known from the first update on
+			p.bar = progressbar.NewOptions64(pr.TotalBytes,
+				progressbar.OptionSetWriter(p.w),
+				progressbar.OptionShowBytes(true),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+				progressbar.OptionSetPredictTime(true),
+			)
+		}
+		p.bar.Describe(fmt.Sprintf("tokenizing: %d records, %d tokens, %d errors", pr.Records, pr.Tokens, pr.Errors))
+		p.bar.Set64(pr.BytesIn)
+		return
+	}
+	if time.Since(p.last) >= logEvery {
+		p.last = time.Now()
+		p.line()
+	}
+}
+
+func (p *progress) line() {
+	secs := time.Since(p.start).Seconds()
+	pct := 0.0
+	if p.p.TotalBytes > 0 {
+		pct = 100 * float64(p.p.BytesIn) / float64(p.p.TotalBytes)
+	}
+	fmt.Fprintf(p.w, "tokenize: %d records, %.1f of %.1f MB (%.0f%%), %d tokens, %d errors, %.1f MB/s\n",
+		p.p.Records, float64(p.p.BytesIn)/1e6, float64(p.p.TotalBytes)/1e6, pct, p.p.Tokens, p.p.Errors,
+		float64(p.p.BytesIn)/1e6/max(secs, 1e-9))
+}
+
+func (p *progress) done() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
+
+// report prints the end-of-job summary on stderr.
+func report(w io.Writer, s *pipeline.Summary) {
+	state := "done"
+	if !s.Completed {
+		state = "stopped (" + s.Stopped + ")"
+	}
+	fmt.Fprintf(w, "tokenize: %s: %d records, %d rows, %d tokens, %d errors; %d files, %.1f MB in %.2fs (%.1f MB/s, %.0f tokens/s) -> %s\n",
+		state, s.Records, s.Rows, s.Tokens, s.Errors.Total, len(s.Files), float64(s.BytesOut)/1e6,
+		s.WallSeconds, s.MBPerSecond, s.TokensPerSecond, s.Output)
+	kinds := make([]string, 0, len(s.Errors.ByKind))
+	for k := range s.Errors.ByKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		ks := s.Errors.ByKind[k]
+		fmt.Fprintf(w, "  %s: %d", k, ks.Count)
+		if len(ks.Examples) > 0 {
+			fmt.Fprintf(w, " (first: %s: %s)", ks.Examples[0].Source, ks.Examples[0].Message)
+		}
+		fmt.Fprintln(w)
+	}
+}
