@@ -1,0 +1,144 @@
+package pretok
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Character classes, as bits of one byte. They are exactly the classes the
+// split regexes test, with Python regex's meaning of each (see unicode.go).
+const (
+	cL  = 1 << iota // \p{L}
+	cN              // \p{N}
+	cS              // \s: Unicode White_Space
+	cU              // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]: o200k's "upper" set
+	cW              // [\p{Ll}\p{Lm}\p{Lo}\p{M}]: o200k's "lower" set
+	cNL             // \r or \n
+)
+
+// Derived masks. "Other" is [^\s\p{L}\p{N}]: punctuation, symbols, marks,
+// controls, unassigned code points and invalid bytes (like U+FFFD).
+const (
+	mOther  = cL | cN | cS  // class&mOther == 0 ⇔ [^\s\p{L}\p{N}]
+	mPrefix = cL | cN | cNL // class&mPrefix == 0 ⇔ [^\r\n\p{L}\p{N}]
+)
+
+// ascii holds the class of every byte below utf8.RuneSelf.
+var ascii = func() (t [utf8.RuneSelf]uint8) {
+	for b := 'a'; b <= 'z'; b++ {
+		t[b] = cL | cW
+		t[b-'a'+'A'] = cL | cU
+	}
+	for b := '0'; b <= '9'; b++ {
+		t[b] = cN
+	}
+	for _, b := range "\t\v\f " {
+		t[b] = cS
+	}
+	t['\r'], t['\n'] = cS|cNL, cS|cNL
+	return t
+}()
+
+// The class of every code point, as a two-level table: index maps a block of
+// 256 code points to its row in blocks (identical blocks share a row).
+var (
+	tablesOnce sync.Once
+	index      [(unicode.MaxRune + 1) >> 8]uint16
+	blocks     []uint8
+)
+
+// runeClass returns the class of r; r must be in [0, unicode.MaxRune], as
+// utf8.DecodeRune guarantees (invalid bytes decode as U+FFFD, which is So).
+func runeClass(r rune) uint8 {
+	return blocks[int(index[r>>8])<<8|int(r&0xFF)]
+}
+
+// classAt returns the class and width in bytes of the character at s[i].
+func classAt(s []byte, i int) (uint8, int) {
+	if b := s[i]; b < utf8.RuneSelf {
+		return ascii[b], 1
+	}
+	r, n := utf8.DecodeRune(s[i:])
+	return runeClass(r), n
+}
+
+// span returns the end of the run of characters from s[i] whose class has
+// class&mask == want.
+func span(s []byte, i int, mask, want uint8) int {
+	for i < len(s) {
+		if b := s[i]; b < utf8.RuneSelf {
+			if ascii[b]&mask != want {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		if runeClass(r)&mask != want {
+			return i
+		}
+		i += n
+	}
+	return i
+}
+
+// initTables builds the code point table from Go's unicode tables, then
+// applies the generated overrides (unicode_gen.go) where Python regex, the
+// reference, disagrees with Go's Unicode version.
+func initTables() {
+	flat := goClasses()
+	for _, o := range overrides {
+		for c := o.lo; c <= o.hi; c++ {
+			flat[c] = o.class
+		}
+	}
+	rows := map[[256]uint8]uint16{}
+	for b := range index {
+		var blk [256]uint8
+		copy(blk[:], flat[b<<8:])
+		row, ok := rows[blk]
+		if !ok {
+			row = uint16(len(rows))
+			rows[blk] = row
+			blocks = append(blocks, blk[:]...)
+		}
+		index[b] = row
+	}
+}
+
+// goClasses returns the class of every code point by Go's unicode tables.
+func goClasses() []uint8 {
+	flat := make([]uint8, unicode.MaxRune+1)
+	set := func(t *unicode.RangeTable, bit uint8) {
+		for _, r := range t.R16 {
+			for c := uint32(r.Lo); c <= uint32(r.Hi); c += uint32(r.Stride) {
+				flat[c] |= bit
+			}
+		}
+		for _, r := range t.R32 {
+			for c := r.Lo; c <= r.Hi; c += r.Stride {
+				flat[c] |= bit
+			}
+		}
+	}
+	for _, e := range []struct {
+		t   *unicode.RangeTable
+		bit uint8
+	}{
+		{unicode.L, cL}, {unicode.N, cN}, {unicode.White_Space, cS},
+		{unicode.Lu, cU}, {unicode.Lt, cU}, {unicode.Lm, cU | cW}, {unicode.Lo, cU | cW},
+		{unicode.M, cU | cW}, {unicode.Ll, cW},
+	} {
+		set(e.t, e.bit)
+	}
+	flat['\r'] |= cNL
+	flat['\n'] |= cNL
+	return flat
+}
+
+// override sets the class of code points lo..hi (inclusive).
+type override struct {
+	lo, hi uint32
+	class  uint8
+}
