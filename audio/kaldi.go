@@ -62,7 +62,7 @@ func kaldiMelBank(nBins, nFFT int, sr, lowFreq, highFreq float64) *melBank {
 }
 
 var (
-	astBank   = kaldiMelBank(astMels, astNFFT, astSR, 20, 0)
+	astBank     = kaldiMelBank(astMels, astNFFT, astSR, 20, 0)
 	astWindow32 = func() []float32 { // torch.hann_window(400, periodic=False) in float32
 		w := make([]float32, astWin)
 		for i := range w {
