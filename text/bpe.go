@@ -12,16 +12,25 @@ const noRank = int32(1<<31 - 1)
 // rank returns the rank of b, or noRank. string(b) in a map index does not
 // allocate.
 func (v *vocab) rank(b []byte) int32 {
-	if r, ok := v.ranks[string(b)]; ok {
-		return r
+	return v.tab.get(b)
+}
+
+// lookup returns the rank of a whole pre-token, or noRank; 1- and 2-byte
+// pieces (a quarter of all pieces in English) need no hashing.
+func (v *vocab) lookup(p []byte) int32 {
+	switch len(p) {
+	case 1:
+		return v.byteRank[p[0]]
+	case 2:
+		return v.pairRank[int(p[0])<<8|int(p[1])]
 	}
-	return noRank
+	return v.rank(p)
 }
 
 // appendPiece appends the ids of one pre-token: the whole piece if it is a
 // token, else the result of tiktoken's merge rule.
 func (v *vocab) appendPiece(dst []int32, piece []byte) []int32 {
-	if r, ok := v.ranks[string(piece)]; ok {
+	if r := v.lookup(piece); r != noRank {
 		return append(dst, r)
 	}
 	if len(piece) < largePiece {
@@ -37,7 +46,7 @@ func (v *vocab) appendPiece(dst []int32, piece []byte) []int32 {
 
 // countPiece returns len(appendPiece(nil, piece)) without building ids.
 func (v *vocab) countPiece(piece []byte) int {
-	if _, ok := v.ranks[string(piece)]; ok {
+	if v.lookup(piece) != noRank {
 		return 1
 	}
 	if len(piece) < largePiece {
@@ -66,7 +75,7 @@ func (v *vocab) mergeSmall(piece []byte, out *[largePiece]int32) int {
 	}
 	start[n] = uint8(n)
 	for k := 0; k+1 < n; k++ {
-		pair[k] = v.rank(piece[k : k+2])
+		pair[k] = v.pairRank[int(piece[k])<<8|int(piece[k+1])]
 	}
 	m := n // number of parts
 	for m > 1 {
@@ -130,7 +139,7 @@ func (v *vocab) mergeLarge(piece []byte, s *scratch) []int32 {
 		next[k], prev[k], id[k] = int32(k+1), int32(k-1), v.byteRank[piece[k]]
 		pair[k] = noRank
 		if k+1 < n {
-			if r := v.rank(piece[k : k+2]); r != noRank {
+			if r := v.pairRank[int(piece[k])<<8|int(piece[k+1])]; r != noRank {
 				pair[k] = r
 				h = append(h, uint64(r)<<32|uint64(k))
 			}

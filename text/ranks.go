@@ -17,7 +17,9 @@ const maxRank = 1 << 24
 // priority), shared by every Tokenizer built on the same file.
 type vocab struct {
 	ranks    map[string]int32 // keys are substrings of one string: one allocation
+	tab      *table           // the same as ranks, laid out for the hot path
 	byteRank [256]int32       // rank of every single byte
+	pairRank []int32          // rank of every 2-byte string (index b0<<8|b1), or noRank
 	blob     []byte           // token bytes in rank order
 	off      []uint32         // rank r is blob[off[r]:off[r+1]]; empty means no such rank
 	sha256   string           // hex sha256 of the file bytes
@@ -112,6 +114,16 @@ func parseTiktoken(name string, data []byte) (*vocab, error) {
 		}
 		v.byteRank[b] = r
 	}
+	v.pairRank = make([]int32, 1<<16)
+	for i := range v.pairRank {
+		v.pairRank[i] = noRank
+	}
+	for k, r := range v.ranks {
+		if len(k) == 2 {
+			v.pairRank[int(k[0])<<8|int(k[1])] = r
+		}
+	}
+	v.tab = newTable(v)
 	return v, nil
 }
 
