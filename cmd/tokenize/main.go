@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -39,23 +40,26 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:])
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run executes the command line and maps its outcome to an exit code.
-func run(ctx context.Context, args []string) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
 	code := exitCode(err)
-	fmt.Fprintf(os.Stderr, "tokenize: %v\n", err)
+	fmt.Fprintf(stderr, "tokenize: %v\n", err)
 	if code == exitUsage && !errors.As(err, new(*pipeline.ConfigError)) {
-		fmt.Fprintln(os.Stderr, "Run 'tokenize --help' (or 'tokenize COMMAND --help') for usage.")
+		fmt.Fprintln(stderr, "Run 'tokenize --help' (or 'tokenize COMMAND --help') for usage.")
 	}
 	return code
 }

@@ -149,7 +149,7 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	}
 	var prog *progress
 	if !f.quiet {
-		prog = newProgress(os.Stderr)
+		prog = newProgress(cmd.ErrOrStderr())
 		opts.Progress = prog.update
 	}
 	sum, err := pipeline.Run(cmd.Context(), opts)
@@ -157,7 +157,7 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 		prog.done()
 	}
 	if sum != nil && !f.quiet {
-		report(os.Stderr, sum)
+		report(cmd.ErrOrStderr(), sum)
 	}
 	return err
 }
@@ -202,8 +202,10 @@ type progress struct {
 // logEvery is the interval of the plain progress lines.
 const logEvery = 5 * time.Second
 
-func newProgress(w *os.File) *progress {
-	return &progress{w: w, tty: term.IsTerminal(int(w.Fd())), start: time.Now(), last: time.Now()}
+func newProgress(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	tty := ok && term.IsTerminal(int(f.Fd()))
+	return &progress{w: w, tty: tty, start: time.Now(), last: time.Now()}
 }
 
 func (p *progress) update(pr pipeline.Progress) {

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tokenfab/tokenfab/internal/testenv"
+	"github.com/tokenfab/tokenfab/pipeline"
+)
+
+// tokenize runs the CLI in-process and returns exit code, stdout, stderr.
+func tokenize(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+var sample = filepath.Join(testenv.Root(), "fixtures", "sample")
+
+func TestTextCommands(t *testing.T) {
+	cases := []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		// Expected ids from tiktoken 0.14.0 (encode_ordinary / encode with allowed_special="all").
+		{"", []string{"text", "encode", "hello world"}, "[24912,2375]\n"},
+		{"", []string{"text", "encode", "hello", "world"}, "[24912,2375]\n"},
+		{"", []string{"text", "encode", "--encoding", "cl100k_base", "hello world"}, "[15339,1917]\n"},
+		{"", []string{"text", "encode", "<|endoftext|>"}, "[27,91,419,1440,919,91,29]\n"},
+		{"", []string{"text", "encode", "--allow-special", "all", "<|endoftext|>"}, "[199999]\n"},
+		{"hello world", []string{"text", "encode"}, "[24912,2375]\n"},
+		{"", []string{"text", "encode", ""}, "[]\n"},
+		{"", []string{"text", "count", "hello world"}, "2\n"},
+		{"", []string{"text", "decode", "[24912,2375]"}, "hello world"},
+		{"[15339,1917]", []string{"text", "decode", "--encoding", "cl100k_base"}, "hello world"},
+	}
+	for _, c := range cases {
+		code, out, errs := tokenize(t, c.stdin, c.args...)
+		if code != 0 || out != c.want {
+			t.Errorf("tokenize %q (stdin %q) = %d %q %s; want %q", c.args, c.stdin, code, out, errs, c.want)
+		}
+	}
+	// decode(encode(x)) == x for bytes that are not UTF-8.
+	in := "caf\xe9 \xff\xfe ok\n"
+	_, ids, _ := tokenize(t, in, "text", "encode")
+	if code, out, _ := tokenize(t, ids, "text", "decode"); code != 0 || out != in {
+		t.Errorf("round trip = %d %q, want %q", code, out, in)
+	}
+	for _, bad := range [][]string{
+		{"text", "decode", "[1, 2"},
+		{"text", "decode", "[999999999]"},
+		{"text", "encode", "--encoding", "nope_base", "x"},
+		{"text", "frobnicate"},
+	} {
+		if code, _, errs := tokenize(t, "", bad...); code != exitUsage || errs == "" {
+			t.Errorf("tokenize %q = %d %q, want exit 1 with a message", bad, code, errs)
+		}
+	}
+}
+
+func TestRunExitCodesAndOverwrite(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, errs := tokenize(t, "", "run", sample, "-o", out)
+	if code != exitOK || !strings.Contains(errs, "done: 35 records, 35 rows") || !strings.Contains(errs, "bad_json: 1") {
+		t.Fatalf("run = %d, stderr %q", code, errs)
+	}
+	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
+	if err != nil || rep.Rows != 35 || rep.Errors != 1 || rep.ErrorsByKind["bad_json"] != 1 || rep.Tokens.Rows != 34 {
+		t.Fatalf("inspect = %+v, %v", rep, err)
+	}
+	code, _, errs = tokenize(t, "", "run", sample, "-o", out)
+	if code != exitUsage || !strings.Contains(errs, "--overwrite") {
+		t.Errorf("second run = %d %q, want exit 1 asking for --overwrite", code, errs)
+	}
+	if code, _, errs = tokenize(t, "", "run", sample, "-o", out, "--overwrite", "-q"); code != exitOK || errs != "" {
+		t.Errorf("--overwrite -q = %d %q", code, errs)
+	}
+
+	for _, args := range [][]string{
+		{"run", sample},
+		{"run", "-o", out},
+		{"run", filepath.Join(sample, "missing.jsonl"), "-o", t.TempDir()},
+		{"run", sample, "-o", t.TempDir(), "--format", "parquet"},
+		{"run", sample, "-o", t.TempDir(), "--compression", "gzip"},
+		{"run", sample, "-o", t.TempDir(), "--batch-size", "8"},
+		{"run", sample, "-o", t.TempDir(), "--max-file-size", "lots"},
+		{"run", sample, "-o", t.TempDir(), "--bos"},
+		{"run", sample, "-o", t.TempDir(), "--no-such-flag"},
+	} {
+		if code, _, errs := tokenize(t, "", args...); code != exitUsage || errs == "" {
+			t.Errorf("tokenize %q = %d %q, want exit 1", args, code, errs)
+		}
+	}
+}
+
+func TestRunMaxErrorsExitsTwo(t *testing.T) {
+	out := t.TempDir()
+	code, _, errs := tokenize(t, "", "run", sample, "-o", out, "--max-errors", "0", "--workers", "1")
+	if code != exitStopped || !strings.Contains(errs, "stopped") {
+		t.Fatalf("run = %d %q, want exit 2", code, errs)
+	}
+	var sum pipeline.Summary
+	b, err := os.ReadFile(filepath.Join(out, pipeline.SummaryName))
+	if err != nil || json.Unmarshal(b, &sum) != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	if sum.Completed || !strings.Contains(sum.Stopped, "more than 0 error rows") {
+		t.Errorf("summary stopped = %q", sum.Stopped)
+	}
+	// Row order: devils_dictionary_a.txt, then records.jsonl lines 1…; the
+	// bad line 13 is row 14, the last one written.
+	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
+	if err != nil || rep.Rows != 14 || rep.Errors != 1 {
+		t.Fatalf("inspect = %+v, %v", rep, err)
+	}
+}
+
+func TestRunEOSAndStreamFormat(t *testing.T) {
+	out := t.TempDir()
+	if code, _, errs := tokenize(t, "", "run", filepath.Join(sample, "devils_dictionary_a.txt"), "-o", out, "--eos", "--format", "arrow-stream", "--compression", "zstd", "-q"); code != 0 {
+		t.Fatalf("run: %s", errs)
+	}
+	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrows"))
+	if err != nil || rep.Format != pipeline.FormatArrowStream || rep.Rows != 1 {
+		t.Fatalf("inspect = %+v, %v", rep, err)
+	}
+	text, _ := os.ReadFile(filepath.Join(sample, "devils_dictionary_a.txt"))
+	_, n, _ := tokenize(t, string(text), "text", "count")
+	if want := strings.TrimSpace(n); want == "" || rep.Tokens.Total != mustAtoi(t, want)+1 {
+		t.Errorf("tokens = %d, want count(text)+1 (EOS) = %s+1", rep.Tokens.Total, want)
+	}
+	if !strings.Contains(rep.Metadata["tokenfab"], `"add_eos":true`) || !strings.Contains(rep.Metadata["tokenfab"], `"compression":"zstd"`) {
+		t.Errorf("metadata = %s", rep.Metadata["tokenfab"])
+	}
+	code, stdout, _ := tokenize(t, "", "inspect", filepath.Join(out, "part-00000.arrows"))
+	if code != 0 || !strings.Contains(stdout, "Arrow IPC stream") || !strings.Contains(stdout, "p99") {
+		t.Errorf("inspect output = %q", stdout)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int64 {
+	var n int64
+	if err := json.Unmarshal([]byte(s), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1GiB": 1 << 30, "512MiB": 512 << 20, "100MB": 100e6, "2000000": 2e6, "1.5GiB": 3 << 29} {
+		if got, err := parseSize("--x", in, 1); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "lots", "1XB", "-5MiB"} {
+		if _, err := parseSize("--x", bad, 1); err == nil {
+			t.Errorf("parseSize(%q) accepted", bad)
+		}
+	}
+}
