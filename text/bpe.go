@@ -28,10 +28,18 @@ func (v *vocab) lookup(p []byte) int32 {
 }
 
 // appendPiece appends the ids of one pre-token: the whole piece if it is a
-// token, else the result of tiktoken's merge rule.
-func (v *vocab) appendPiece(dst []int32, piece []byte) []int32 {
+// token, else the result of tiktoken's merge rule. *mc is the caller's merge
+// cache, taken from the pool on first need (the caller puts it back).
+func (v *vocab) appendPiece(dst []int32, piece []byte, mc **mergeCache) []int32 {
 	if r := v.lookup(piece); r != noRank {
 		return append(dst, r)
+	}
+	if len(piece) <= cacheKeyMax {
+		if *mc == nil {
+			*mc = v.getCache()
+		}
+		dst, _ = (*mc).merge(dst, piece, v)
+		return dst
 	}
 	if len(piece) < largePiece {
 		var out [largePiece]int32
@@ -44,10 +52,18 @@ func (v *vocab) appendPiece(dst []int32, piece []byte) []int32 {
 	return dst
 }
 
-// countPiece returns len(appendPiece(nil, piece)) without building ids.
-func (v *vocab) countPiece(piece []byte) int {
+// countPiece returns len(appendPiece(nil, piece, mc)) without building ids.
+func (v *vocab) countPiece(piece []byte, mc **mergeCache) int {
 	if v.lookup(piece) != noRank {
 		return 1
+	}
+	if len(piece) <= cacheKeyMax {
+		if *mc == nil {
+			*mc = v.getCache()
+		}
+		var buf [cacheKeyMax]int32
+		_, n := (*mc).merge(buf[:0], piece, v)
+		return n
 	}
 	if len(piece) < largePiece {
 		var out [largePiece]int32
@@ -57,6 +73,50 @@ func (v *vocab) countPiece(piece []byte) int {
 	n := len(v.mergeLarge(piece, s))
 	scratchPool.Put(s)
 	return n
+}
+
+// mergeCache remembers the merge results of recent short pieces that are not
+// tokens themselves (7% of English pieces, but a third of the time: each
+// needs ~10 rank lookups). Direct-mapped, 80 KB, one per goroutine at a time
+// through a pool, so Encode stays lock-free. Results of more than cacheIDs
+// ids are not stored.
+type mergeCache [1 << cacheBits]cacheEntry
+
+const (
+	cacheBits   = 11
+	cacheKeyMax = 16
+	cacheIDs    = 5
+)
+
+type cacheEntry struct {
+	lo, hi uint64 // key bytes as in table
+	n, cnt int32  // key length (0 = empty) and number of ids
+	ids    [cacheIDs]int32
+}
+
+func (v *vocab) getCache() *mergeCache {
+	if c, ok := v.caches.Get().(*mergeCache); ok {
+		return c
+	}
+	return new(mergeCache)
+}
+
+// merge appends the merge of piece (2..cacheKeyMax bytes, not a token) to
+// dst, from the cache when it is there, and returns dst and the id count.
+func (c *mergeCache) merge(dst []int32, piece []byte, v *vocab) ([]int32, int) {
+	lo, hi := words(piece)
+	n := int32(len(piece))
+	e := &c[((lo^hi*0x9E3779B97F4A7C15^uint64(n))*0xBF58476D1CE4E5B9)>>(64-cacheBits)]
+	if e.n == n && e.lo == lo && e.hi == hi {
+		return append(dst, e.ids[:e.cnt]...), int(e.cnt)
+	}
+	var out [largePiece]int32
+	m := v.mergeSmall(piece, &out)
+	if m <= cacheIDs {
+		*e = cacheEntry{lo: lo, hi: hi, n: n, cnt: int32(m)}
+		copy(e.ids[:], out[:m])
+	}
+	return append(dst, out[:m]...), m
 }
 
 // mergeSmall runs the merge rule on a piece of 2..largePiece-1 bytes: repeatedly

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // maxRank bounds the ranks a .tiktoken file may use: the decode table is
@@ -23,6 +24,7 @@ type vocab struct {
 	blob     []byte           // token bytes in rank order
 	off      []uint32         // rank r is blob[off[r]:off[r+1]]; empty means no such rank
 	sha256   string           // hex sha256 of the file bytes
+	caches   sync.Pool        // *mergeCache
 	maxRank  int32
 }
 

@@ -260,12 +260,18 @@ func (t *Tokenizer) encodeLast(dst []int32, s []byte) []int32 {
 		return t.encodeOrdinary(dst, s)
 	}
 	split, v := t.split, t.v
+	var mc *mergeCache
+	defer func() {
+		if mc != nil {
+			v.caches.Put(mc)
+		}
+	}()
 	p, tail := s[:len(s)-k], s[len(s)-k:]
 	first, last := len(dst), len(dst)
 	for len(p) > 0 {
 		n := pieceLen(split, p)
 		last = len(dst)
-		dst = v.appendPiece(dst, p[:n])
+		dst = v.appendPiece(dst, p[:n], &mc)
 		p = p[n:]
 	}
 	if isSpaceToken(v.token(dst[last])) {
@@ -279,7 +285,7 @@ func (t *Tokenizer) encodeLast(dst []int32, s []byte) []int32 {
 		piece = append(piece, v.token(id)...)
 	}
 	piece = append(piece, tail...)
-	return v.appendPiece(dst[:last], piece)
+	return v.appendPiece(dst[:last], piece, &mc)
 }
 
 func (t *Tokenizer) countLast(s []byte) int {
@@ -302,21 +308,29 @@ func isSpaceToken(b []byte) bool {
 
 func (t *Tokenizer) encodeOrdinary(dst []int32, s []byte) []int32 {
 	split, v := t.split, t.v
+	var mc *mergeCache
 	for len(s) > 0 {
 		n := pieceLen(split, s)
-		dst = v.appendPiece(dst, s[:n])
+		dst = v.appendPiece(dst, s[:n], &mc)
 		s = s[n:]
+	}
+	if mc != nil {
+		v.caches.Put(mc)
 	}
 	return dst
 }
 
 func (t *Tokenizer) countOrdinary(s []byte) int {
 	split, v := t.split, t.v
+	var mc *mergeCache
 	c := 0
 	for len(s) > 0 {
 		n := pieceLen(split, s)
-		c += v.countPiece(s[:n])
+		c += v.countPiece(s[:n], &mc)
 		s = s[n:]
+	}
+	if mc != nil {
+		v.caches.Put(mc)
 	}
 	return c
 }
