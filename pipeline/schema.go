@@ -137,11 +137,13 @@ type tokenfabMeta struct {
 
 // newSchema builds the output schema with its metadata.
 func newSchema(tokenizers, options map[string]any) (*arrow.Schema, error) {
-	tf, err := json.Marshal(tokenfabMeta{FormatVersion: FormatVersion, Tokenizers: tokenizers, Options: options})
-	if err != nil {
+	var tf bytes.Buffer
+	enc := json.NewEncoder(&tf)
+	enc.SetEscapeHTML(false) // keep "<|endoftext|>" readable
+	if err := enc.Encode(tokenfabMeta{FormatVersion: FormatVersion, Tokenizers: tokenizers, Options: options}); err != nil {
 		return nil, fmt.Errorf("encoding tokenfab metadata (a Describe() value is not JSON-encodable): %w", err)
 	}
-	md := arrow.NewMetadata([]string{"huggingface", "tokenfab"}, []string{hfFeatures(), string(tf)})
+	md := arrow.NewMetadata([]string{"huggingface", "tokenfab"}, []string{hfFeatures(), string(bytes.TrimSuffix(tf.Bytes(), []byte("\n")))})
 	fields := make([]arrow.Field, len(columns))
 	for i, c := range columns {
 		fields[i] = arrow.Field{Name: c.name, Type: c.typ, Nullable: true}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
 )
@@ -132,6 +133,10 @@ func (s *Summary) finish(seconds float64, files []FileInfo) {
 }
 
 func (s *Summary) marshal() ([]byte, error) {
-	b, err := json.MarshalIndent(s, "", "  ")
-	return append(b, '\n'), err
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	err := enc.Encode(s)
+	return b.Bytes(), err
 }
