@@ -14,7 +14,9 @@ type Modality interface {
 	// Name is the modality column value: "text", "image", "audio" or "video".
 	Name() string
 	// Tokenize turns one segment's raw bytes (UTF-8 text, an encoded image,
-	// an audio or video file) into the row's token columns.
+	// an audio or video file) into the row's token columns. An error that is
+	// a *RowError keeps its kind; any other becomes kind "tokenize". A panic
+	// is recovered into an "internal" row error.
 	Tokenize(ctx context.Context, data []byte) (Payload, error)
 	// Describe returns what goes into the `tokenfab` schema metadata for this
 	// modality: tokenizer name, vocabulary sha256 and options. It must be
@@ -24,11 +26,16 @@ type Modality interface {
 
 // Payload is the token columns of one output row. Only the fields of the
 // producing modality are set; the others stay zero and are written as null.
+// Only NumTokens and InputIDs have columns today; the others get theirs
+// (one entry in the columns table, pipeline/schema.go) with their modality.
 type Payload struct {
 	// NumTokens is the number of tokens the segment costs: len(InputIDs) for
 	// text, patches (after merging) for images and video, frames for audio.
+	// It must fit int32 (column num_tokens); larger is a too_large row.
 	NumTokens int
-	// InputIDs are text token ids (column input_ids, list<int32>).
+	// InputIDs are text token ids (column input_ids, list<int32>). nil
+	// writes null (the modality has no ids); a non-nil empty slice writes
+	// an empty list (an empty text).
 	InputIDs []int32
 	// Patches is patch rows of PatchDim values each, row-major
 	// (column patches, list<fixed_size_list<float32, PatchDim>>).

@@ -89,7 +89,8 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := scanInputs(o.Inputs)
+	absOut, _ := filepath.Abs(o.OutputDir)
+	set, err := scanInputs(o.Inputs, absOut)
 	if err != nil {
 		return nil, err
 	}

@@ -295,6 +295,24 @@ func TestRunRefusesExistingOutput(t *testing.T) {
 	}
 }
 
+func TestRunSkipsItsOwnOutputDir(t *testing.T) {
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"a.txt": "a"})
+	out := filepath.Join(src, "out")
+	opts := Options{Inputs: []string{src}, OutputDir: out, Modalities: []Modality{byteModality{}}}
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	opts.Overwrite = true
+	sum, err := Run(context.Background(), opts) // out/ now holds files: they must not become input
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Records != 1 || sum.Skipped["output_dir"] != 1 {
+		t.Fatalf("records %d, skipped %v", sum.Records, sum.Skipped)
+	}
+}
+
 func TestBudget(t *testing.T) {
 	b := newBudget(10)
 	ctx := context.Background()

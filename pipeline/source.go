@@ -27,7 +27,8 @@ import (
 //     followed only when it is relative and its target stays inside the
 //     root; otherwise the entry becomes an outside_root error row. Symlinked
 //     directories are not descended into (no cycles), and devices, sockets
-//     and pipes are skipped; both are counted in the summary.
+//     and pipes are skipped; both are counted in the summary, as is the
+//     job's own output directory when it lies inside an input.
 //   - *.jsonl / *.ndjson files are manifests: one record per line.
 
 // record is one input item: a file or one manifest line.
@@ -74,7 +75,9 @@ func (s *inputSet) close() {
 // scanInputs lists every file of the inputs up front: a missing input is a
 // configuration error before any output exists, and the total size feeds
 // the progress bar.
-func scanInputs(paths []string) (*inputSet, error) {
+// exclude (an absolute path, or "") is a directory never walked into: the
+// job's own output directory when it lies inside an input.
+func scanInputs(paths []string, exclude string) (*inputSet, error) {
 	if len(paths) == 0 {
 		return nil, configErr("no inputs: give at least one file or directory")
 	}
@@ -100,7 +103,7 @@ func scanInputs(paths []string) (*inputSet, error) {
 			return nil, configErr("input %s: %v", p, err)
 		}
 		s.roots = append(s.roots, root)
-		if err := s.walk(p, root); err != nil {
+		if err := s.walk(p, root, exclude); err != nil {
 			s.close()
 			return nil, err
 		}
@@ -108,7 +111,8 @@ func scanInputs(paths []string) (*inputSet, error) {
 	return s, nil
 }
 
-func (s *inputSet) walk(top string, root *os.Root) error {
+func (s *inputSet) walk(top string, root *os.Root, exclude string) error {
+	absTop, _ := filepath.Abs(top)
 	return fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 		src := filepath.Join(top, filepath.FromSlash(rel))
 		if err != nil {
@@ -131,6 +135,10 @@ func (s *inputSet) walk(top string, root *os.Root) error {
 			return nil
 		}
 		if d.IsDir() {
+			if exclude != "" && filepath.Join(absTop, filepath.FromSlash(rel)) == exclude {
+				s.skipped["output_dir"]++
+				return fs.SkipDir
+			}
 			return nil
 		}
 		e := entry{source: src, id: rel, root: root, rel: rel}

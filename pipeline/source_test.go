@@ -18,7 +18,7 @@ func TestScanOrderIDsAndHidden(t *testing.T) {
 	extra := filepath.Join(t.TempDir(), "extra.md")
 	writeTree(t, filepath.Dir(extra), map[string]string{"extra.md": "e", ".named.txt": "n"})
 	named := filepath.Join(filepath.Dir(extra), ".named.txt")
-	set, err := scanInputs([]string{dir, extra, named})
+	set, err := scanInputs([]string{dir, extra, named}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestScanOrderIDsAndHidden(t *testing.T) {
 }
 
 func TestScanMissingInputIsConfigError(t *testing.T) {
-	_, err := scanInputs([]string{filepath.Join(t.TempDir(), "nope")})
+	_, err := scanInputs([]string{filepath.Join(t.TempDir(), "nope")}, "")
 	if _, ok := err.(*ConfigError); !ok || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("err = %v, want a ConfigError naming the path", err)
 	}
@@ -135,7 +135,7 @@ func TestManifestLines(t *testing.T) {
 		`{"id":"last","text":"no newline at end"}`, // 15
 	}
 	writeTree(t, dir, map[string]string{"m.jsonl": strings.Join(lines, "\n")})
-	set, err := scanInputs([]string{filepath.Join(dir, "m.jsonl")})
+	set, err := scanInputs([]string{filepath.Join(dir, "m.jsonl")}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestReadLineLongerThanBuffer(t *testing.T) {
 	dir := t.TempDir()
 	big := strings.Repeat("é", 700_000) // 1.4 MB
 	writeTree(t, dir, map[string]string{"big.jsonl": `{"text":"` + big + `"}` + "\n" + `{"text":"tail"}` + "\n"})
-	set, err := scanInputs([]string{dir})
+	set, err := scanInputs([]string{dir}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestFileRecordsByContent(t *testing.T) {
 		"blob.bin":   "\x00\x01\xfe\xff binary",                    // unknown
 		"late.dat":   strings.Repeat("a", headLen+10) + "\xff\xfe", // invalid UTF-8 after the head
 	})
-	set, err := scanInputs([]string{dir})
+	set, err := scanInputs([]string{dir}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/tokenfab/tokenfab/pipeline"
@@ -26,9 +27,9 @@ type textFlags struct {
 	eosToken, bosToken string
 }
 
-// register adds the flags; withDocFlags adds the per-document BOS/EOS ones.
-func (f *textFlags) register(c *cobra.Command, withDocFlags bool) {
-	fl := c.Flags()
+// register adds the flags to fl; withDocFlags adds the per-document
+// BOS/EOS ones.
+func (f *textFlags) register(fl *pflag.FlagSet, withDocFlags bool) {
 	fl.StringVar(&f.encoding, "encoding", "o200k_base",
 		"text encoding: "+strings.Join(text.Encodings(), "|")+", or the path of a .tiktoken rank file")
 	fl.StringVar(&f.pattern, "pattern", "", `pre-tokenizer for a .tiktoken file: gpt2|cl100k|o200k|llama3|qwen2 (embedded encodings use their own)`)
@@ -97,7 +98,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args) },
 	}
-	f.text.register(c, true)
+	f.text.register(c.Flags(), true)
 	fl := c.Flags()
 	fl.StringVarP(&f.out, "output", "o", "", "output directory (required; created if missing)")
 	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable) or arrow-stream (IPC stream, .arrows)")

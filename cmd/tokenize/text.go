@@ -31,9 +31,7 @@ func newTextCmd() *cobra.Command {
   tokenize text encode --encoding cl100k_base "hello world" | tokenize text decode --encoding cl100k_base`,
 	})
 	var f textFlags
-	f.register(c, false)
-	// The encoding flags are shared by the three subcommands.
-	c.PersistentFlags().AddFlagSet(c.Flags())
+	f.register(c.PersistentFlags(), false) // shared by the three subcommands
 
 	encode := &cobra.Command{
 		Use:   "encode [TEXT...]",
