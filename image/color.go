@@ -1,0 +1,529 @@
+package image
+
+import (
+	stdimage "image"
+	"image/color"
+)
+
+// rgbImage is an 8-bit RGB image, interleaved, row-major: Pix[(y*W+x)*3+c].
+// Alpha is non-nil only when the source had an alpha channel (or a
+// transparent palette entry / colour key): Alpha[y*W+x], 255 = opaque.
+type rgbImage struct {
+	Pix   []uint8
+	Alpha []uint8
+	W, H  int
+	Mode  string // PIL mode the source opens as: "RGB", "RGBA", "L", "LA", "P", "CMYK", "I;16", "1"
+}
+
+// --- libjpeg YCbCr -> RGB (jdcolor.c, ISLOW tables, SCALEBITS = 16) ---
+
+var jpegCrR, jpegCbB [256]int32
+var jpegCrG, jpegCbG [256]int32
+
+func init() {
+	fix := func(x float64) int32 { return int32(x*65536 + 0.5) }
+	for i := 0; i < 256; i++ {
+		x := int32(i - 128)
+		jpegCrR[i] = (fix(1.40200)*x + 1<<15) >> 16
+		jpegCbB[i] = (fix(1.77200)*x + 1<<15) >> 16
+		jpegCrG[i] = -fix(0.71414) * x
+		jpegCbG[i] = -fix(0.34414)*x + 1<<15
+	}
+}
+
+func clampU8(v int32) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
+
+func jpegPixel(dst []uint8, y, cb, cr uint8) {
+	yy := int32(y)
+	dst[0] = clampU8(yy + jpegCrR[cr])
+	dst[1] = clampU8(yy + (jpegCbG[cb]+jpegCrG[cr])>>16)
+	dst[2] = clampU8(yy + jpegCbB[cb])
+}
+
+// jpegToRGB converts the planes Go's image/jpeg returns to RGB the way
+// libjpeg(-turbo) does with its defaults (do_fancy_upsampling=TRUE,
+// JDCT_ISLOW): chroma is upsampled with h2v1/h2v2/h1v2 "fancy" triangle
+// filters (jdsample.c) -- replication for the other ratios or when the
+// chroma plane is at most 2 samples wide -- then converted with jdcolor.c's
+// fixed-point tables. Go's planes are padded to whole MCUs; only the
+// ceil(w·h_c/h_max) × ceil(h·v_c/v_max) real samples are used, and edges are
+// replicated as libjpeg's context rows do.
+func jpegToRGB(m *stdimage.YCbCr) *rgbImage {
+	b := m.Rect
+	w, h := b.Dx(), b.Dy()
+	out := &rgbImage{Pix: make([]uint8, w*h*3), W: w, H: h, Mode: "RGB"}
+	var hs, vs int // chroma subsampling factors
+	switch m.SubsampleRatio {
+	case stdimage.YCbCrSubsampleRatio444:
+		hs, vs = 1, 1
+	case stdimage.YCbCrSubsampleRatio422:
+		hs, vs = 2, 1
+	case stdimage.YCbCrSubsampleRatio420:
+		hs, vs = 2, 2
+	case stdimage.YCbCrSubsampleRatio440:
+		hs, vs = 1, 2
+	case stdimage.YCbCrSubsampleRatio411:
+		hs, vs = 4, 1
+	case stdimage.YCbCrSubsampleRatio410:
+		hs, vs = 4, 2
+	default:
+		hs, vs = 1, 1
+	}
+	cw := (w + hs - 1) / hs
+	chh := (h + vs - 1) / vs
+	crow := func(p []uint8, r int) []uint8 {
+		o := m.COffset(b.Min.X, b.Min.Y) + r*m.CStride
+		return p[o : o+cw]
+	}
+	fancyH := hs == 2 && cw > 2
+	fancyV := vs == 2 && (hs == 1 || (hs == 2 && cw > 2))
+	cbU := make([]uint8, cw*hs+2) // upsampled rows (a little slack for odd widths)
+	crU := make([]uint8, cw*hs+2)
+	sumCb := make([]int32, cw)
+	sumCr := make([]int32, cw)
+	for y := 0; y < h; y++ {
+		cy := y / vs
+		if fancyV {
+			// nearer row is cy; the further one is above (v==0) or below (v==1).
+			ny := cy - 1
+			if y%2 == 1 {
+				ny = cy + 1
+			}
+			if ny < 0 {
+				ny = 0
+			}
+			if ny >= chh {
+				ny = chh - 1
+			}
+			cb0, cb1 := crow(m.Cb, cy), crow(m.Cb, ny)
+			cr0, cr1 := crow(m.Cr, cy), crow(m.Cr, ny)
+			for i := 0; i < cw; i++ {
+				sumCb[i] = int32(cb0[i])*3 + int32(cb1[i])
+				sumCr[i] = int32(cr0[i])*3 + int32(cr1[i])
+			}
+			if hs == 2 {
+				h2v2Row(cbU, sumCb)
+				h2v2Row(crU, sumCr)
+			} else { // h1v2
+				bias := int32(1)
+				if y%2 == 1 {
+					bias = 2
+				}
+				for i := 0; i < cw; i++ {
+					cbU[i] = uint8((sumCb[i] + bias) >> 2)
+					crU[i] = uint8((sumCr[i] + bias) >> 2)
+				}
+			}
+		} else if fancyH {
+			h2v1Row(cbU, crow(m.Cb, cy))
+			h2v1Row(crU, crow(m.Cr, cy))
+		} else {
+			cb, cr := crow(m.Cb, cy), crow(m.Cr, cy)
+			for x := 0; x < w; x++ {
+				cbU[x] = cb[x/hs]
+				crU[x] = cr[x/hs]
+			}
+		}
+		yo := m.YOffset(b.Min.X, b.Min.Y+y)
+		yrow := m.Y[yo : yo+w]
+		dst := out.Pix[y*w*3 : (y+1)*w*3]
+		for x := 0; x < w; x++ {
+			jpegPixel(dst[x*3:x*3+3], yrow[x], cbU[x], crU[x])
+		}
+	}
+	return out
+}
+
+// h2v2Row: libjpeg h2v2_fancy_upsample on one pair of column sums
+// (3·nearer + further); output has 2·len(sum) samples.
+func h2v2Row(dst []uint8, s []int32) {
+	n := len(s)
+	dst[0] = uint8((s[0]*4 + 8) >> 4)
+	dst[1] = uint8((s[0]*3 + s[1] + 7) >> 4)
+	for i := 1; i < n-1; i++ {
+		dst[2*i] = uint8((s[i]*3 + s[i-1] + 8) >> 4)
+		dst[2*i+1] = uint8((s[i]*3 + s[i+1] + 7) >> 4)
+	}
+	dst[2*n-2] = uint8((s[n-1]*3 + s[n-2] + 8) >> 4)
+	dst[2*n-1] = uint8((s[n-1]*4 + 7) >> 4)
+}
+
+// h2v1Row: libjpeg h2v1_fancy_upsample.
+func h2v1Row(dst []uint8, in []uint8) {
+	n := len(in)
+	dst[0] = in[0]
+	dst[1] = uint8((int32(in[0])*3 + int32(in[1]) + 2) >> 2)
+	for i := 1; i < n-1; i++ {
+		v := int32(in[i]) * 3
+		dst[2*i] = uint8((v + int32(in[i-1]) + 1) >> 2)
+		dst[2*i+1] = uint8((v + int32(in[i+1]) + 2) >> 2)
+	}
+	dst[2*n-2] = uint8((int32(in[n-1])*3 + int32(in[n-2]) + 1) >> 2)
+	dst[2*n-1] = in[n-1]
+}
+
+// --- libwebp YUV420 -> RGB (src/dsp/upsampling.c fancy upsampler, yuv.h) ---
+
+func webpClip8(v int) uint8 {
+	if v&^(256<<6-1) == 0 {
+		return uint8(v >> 6)
+	}
+	if v < 0 {
+		return 0
+	}
+	return 255
+}
+
+func webpPixel(dst []uint8, y, u, v int) {
+	yy := (y * 19077) >> 8
+	dst[0] = webpClip8(yy + (v*26149)>>8 - 14234)
+	dst[1] = webpClip8(yy - (u*6419)>>8 - (v*13320)>>8 + 8708)
+	dst[2] = webpClip8(yy + (u*33050)>>8 - 17685)
+}
+
+// webpUpsampleLine computes the chroma of one output row from the two chroma
+// rows t (top) and c (current) as libwebp's UpsampleRgbLinePair does; bottom
+// selects the "bottom_y" formulas. dst gets w values.
+func webpUpsampleLine(dst []uint8, t, c []uint8, w int, bottom bool) {
+	last := (w - 1) >> 1
+	tl, l := int(t[0]), int(c[0])
+	if bottom {
+		dst[0] = uint8((3*l + tl + 2) >> 2)
+	} else {
+		dst[0] = uint8((3*tl + l + 2) >> 2)
+	}
+	for x := 1; x <= last; x++ {
+		tt, uv := int(t[x]), int(c[x])
+		avg := tl + tt + l + uv + 8
+		d12 := (avg + 2*(tt+l)) >> 3
+		d03 := (avg + 2*(tl+uv)) >> 3
+		if bottom {
+			dst[2*x-1] = uint8((d03 + l) >> 1)
+			dst[2*x] = uint8((d12 + uv) >> 1)
+		} else {
+			dst[2*x-1] = uint8((d12 + tl) >> 1)
+			dst[2*x] = uint8((d03 + tt) >> 1)
+		}
+		tl, l = tt, uv
+	}
+	if w&1 == 0 {
+		if bottom {
+			dst[w-1] = uint8((3*l + tl + 2) >> 2)
+		} else {
+			dst[w-1] = uint8((3*tl + l + 2) >> 2)
+		}
+	}
+}
+
+// webpToRGB converts x/image/webp's 4:2:0 planes to RGB as libwebp's
+// decoder does by default (fancy upsampling, BT.601 limited-range 14-bit
+// fixed point), which is what Pillow gets.
+func webpToRGB(m *stdimage.YCbCr) *rgbImage {
+	b := m.Rect
+	w, h := b.Dx(), b.Dy()
+	out := &rgbImage{Pix: make([]uint8, w*h*3), W: w, H: h, Mode: "RGB"}
+	cw := (w + 1) / 2
+	crow := func(p []uint8, r int) []uint8 {
+		o := m.COffset(b.Min.X, b.Min.Y) + r*m.CStride
+		return p[o : o+cw]
+	}
+	us := make([]uint8, w+1)
+	vs := make([]uint8, w+1)
+	for y := 0; y < h; y++ {
+		var tr, cr int
+		bottom := false
+		switch {
+		case y == 0:
+			tr, cr = 0, 0
+		case y%2 == 1 && y+1 < h:
+			tr, cr = (y-1)/2, (y+1)/2
+		case y%2 == 1: // last row of an even height
+			tr, cr = (y-1)/2, (y-1)/2
+		default:
+			tr, cr, bottom = y/2-1, y/2, true
+		}
+		webpUpsampleLine(us, crow(m.Cb, tr), crow(m.Cb, cr), w, bottom)
+		webpUpsampleLine(vs, crow(m.Cr, tr), crow(m.Cr, cr), w, bottom)
+		yo := m.YOffset(b.Min.X, b.Min.Y+y)
+		yrow := m.Y[yo : yo+w]
+		dst := out.Pix[y*w*3 : (y+1)*w*3]
+		for x := 0; x < w; x++ {
+			webpPixel(dst[x*3:x*3+3], int(yrow[x]), int(us[x]), int(vs[x]))
+		}
+	}
+	return out
+}
+
+// cmykToRGB is Pillow's cmyk2rgb (Convert.c): nk = 255-K,
+// out = clip(nk - MULDIV255(c, nk)).
+func cmykPixel(dst []uint8, c, m, y, k uint8) {
+	nk := int32(255) - int32(k)
+	f := func(v uint8) uint8 {
+		t := int32(v)*nk + 128
+		return clampU8(nk - ((t>>8)+t)>>8)
+	}
+	dst[0], dst[1], dst[2] = f(c), f(m), f(y)
+}
+
+// toRGB converts a decoded Go image to 8-bit RGB with PIL's
+// Image.convert("RGB") semantics for the mode PIL would open the file in.
+// format selects the YCbCr conversion ("jpeg" → libjpeg, "webp" → libwebp).
+func toRGB(img stdimage.Image, format string) *rgbImage {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := &rgbImage{W: w, H: h}
+	switch m := img.(type) {
+	case *stdimage.YCbCr:
+		if format == "webp" {
+			return webpToRGB(m)
+		}
+		return jpegToRGB(m)
+	case *stdimage.NYCbCrA:
+		r := webpToRGB(&m.YCbCr)
+		r.Mode = "RGBA"
+		r.Alpha = make([]uint8, w*h)
+		for y := 0; y < h; y++ {
+			o := m.AOffset(b.Min.X, b.Min.Y+y)
+			copy(r.Alpha[y*w:(y+1)*w], m.A[o:o+w])
+		}
+		return r
+	}
+	out.Pix = make([]uint8, w*h*3)
+	set := func(x, y int, r, g, bb uint8) {
+		i := (y*w + x) * 3
+		out.Pix[i], out.Pix[i+1], out.Pix[i+2] = r, g, bb
+	}
+	setA := func(x, y int, a uint8) {
+		if out.Alpha == nil {
+			out.Alpha = make([]uint8, w*h)
+			for i := range out.Alpha {
+				out.Alpha[i] = 255
+			}
+		}
+		out.Alpha[y*w+x] = a
+	}
+	switch m := img.(type) {
+	case *stdimage.Gray:
+		out.Mode = "L"
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				v := row[x]
+				set(x, y, v, v, v)
+			}
+		}
+	case *stdimage.Gray16:
+		// PIL opens 16-bit grayscale as "I;16"; convert("RGB") clips to 255.
+		out.Mode = "I;16"
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				v := uint16(row[2*x])<<8 | uint16(row[2*x+1])
+				if v > 255 {
+					v = 255
+				}
+				set(x, y, uint8(v), uint8(v), uint8(v))
+			}
+		}
+	case *stdimage.RGBA:
+		out.Mode = "RGB"
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				p := row[4*x : 4*x+4]
+				set(x, y, p[0], p[1], p[2])
+				if p[3] != 255 {
+					setA(x, y, p[3])
+				}
+			}
+		}
+	case *stdimage.NRGBA:
+		out.Mode = "RGBA"
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				p := row[4*x : 4*x+4]
+				set(x, y, p[0], p[1], p[2])
+				if p[3] != 255 {
+					setA(x, y, p[3])
+				}
+			}
+		}
+	case *stdimage.RGBA64:
+		out.Mode = "RGB"
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				p := row[8*x : 8*x+8]
+				set(x, y, p[0], p[2], p[4]) // PIL keeps the most significant byte
+				if p[6] != 255 {
+					setA(x, y, p[6])
+				}
+			}
+		}
+	case *stdimage.NRGBA64:
+		out.Mode = "RGBA"
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				p := row[8*x : 8*x+8]
+				set(x, y, p[0], p[2], p[4])
+				if p[6] != 255 {
+					setA(x, y, p[6])
+				}
+			}
+		}
+	case *stdimage.CMYK:
+		out.Mode = "CMYK"
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				p := row[4*x : 4*x+4]
+				i := (y*w + x) * 3
+				cmykPixel(out.Pix[i:i+3], p[0], p[1], p[2], p[3])
+			}
+		}
+	case *stdimage.Paletted:
+		out.Mode = "P"
+		pal := paletteRGBA(m.Palette)
+		for y := 0; y < h; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				p := pal[row[x]]
+				set(x, y, p[0], p[1], p[2])
+				if p[3] != 255 {
+					setA(x, y, p[3])
+				}
+			}
+		}
+	default:
+		out.Mode = "RGBA"
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				c := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
+				set(x, y, c.R, c.G, c.B)
+				if c.A != 255 {
+					setA(x, y, c.A)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// paletteRGBA expands a Go palette to 256 straight (non-premultiplied)
+// entries. Entries past the palette are PIL's default ramp (i, i, i).
+func paletteRGBA(p color.Palette) [256][4]uint8 {
+	var t [256][4]uint8
+	for i := range t {
+		t[i] = [4]uint8{uint8(i), uint8(i), uint8(i), 255}
+	}
+	for i, c := range p {
+		if i >= 256 {
+			break
+		}
+		switch v := c.(type) {
+		case color.NRGBA:
+			t[i] = [4]uint8{v.R, v.G, v.B, v.A}
+		case color.RGBA:
+			if v.A == 255 || v.A == 0 && (v.R|v.G|v.B) == 0 {
+				t[i] = [4]uint8{v.R, v.G, v.B, v.A}
+			} else {
+				n := color.NRGBAModel.Convert(v).(color.NRGBA)
+				t[i] = [4]uint8{n.R, n.G, n.B, n.A}
+			}
+		default:
+			n := color.NRGBAModel.Convert(v).(color.NRGBA)
+			t[i] = [4]uint8{n.R, n.G, n.B, n.A}
+		}
+	}
+	return t
+}
+
+// composite blends the image onto an opaque background colour with its
+// alpha, as transformers v5 convert_to_rgb does (PIL Image.alpha_composite
+// of the RGBA image over an opaque RGBA background, AlphaComposite.c: 7
+// extra bits, coef1 = a·255·255·128 / outa255, rounded DIV255).
+// qwen-vl-utils uses Image.paste(mask=alpha) instead, which can differ by 1
+// level on semi-transparent pixels.
+func (r *rgbImage) composite(bg [3]uint8) {
+	if r.Alpha == nil {
+		return
+	}
+	for i, a := range r.Alpha {
+		if a == 255 {
+			continue
+		}
+		if a == 0 {
+			r.Pix[i*3], r.Pix[i*3+1], r.Pix[i*3+2] = bg[0], bg[1], bg[2]
+			continue
+		}
+		sa := uint32(a)
+		blend := 255 * (255 - sa)
+		outa255 := sa*255 + blend
+		coef1 := sa * 255 * 255 * 128 / outa255
+		coef2 := 255*128 - coef1
+		for c := 0; c < 3; c++ {
+			t := uint32(r.Pix[i*3+c])*coef1 + uint32(bg[c])*coef2 + 0x80<<7
+			r.Pix[i*3+c] = uint8((((t >> 8) + t) >> 8) >> 7)
+		}
+	}
+	r.Alpha = nil
+}
+
+// headerMode refines the PIL mode from the file header where Go's decoded
+// type does not tell (PNG colour type, WebP alpha flags).
+func headerMode(format string, d []byte, cur string) string {
+	switch format {
+	case "png":
+		if len(d) < 26 {
+			return cur
+		}
+		depth, ct := d[24], d[25]
+		switch ct {
+		case 0:
+			if depth == 16 {
+				return "I;16"
+			}
+			if depth == 1 {
+				return "1"
+			}
+			return "L"
+		case 2:
+			return "RGB"
+		case 3:
+			return "P"
+		case 4:
+			return "LA"
+		case 6:
+			return "RGBA"
+		}
+	case "webp":
+		if len(d) < 30 {
+			return cur
+		}
+		switch string(d[12:16]) {
+		case "VP8X":
+			if d[20]&0x10 != 0 {
+				return "RGBA"
+			}
+			return "RGB"
+		case "VP8L":
+			if len(d) > 24 && d[24]&0x10 != 0 {
+				return "RGBA"
+			}
+			return "RGB"
+		case "VP8 ":
+			return "RGB"
+		}
+	}
+	return cur
+}

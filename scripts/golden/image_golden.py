@@ -1,0 +1,290 @@
+"""Goldens for the image package, from PIL and transformers' PIL-backend processors.
+
+Run through scripts/golden/image.sh (pinned venv). Writes:
+  fixtures/image/synth_*      small synthetic inputs (made here with PIL)
+  fixtures/image/golden/image_golden.json
+      per input: PIL mode, EXIF orientation, size, sha256 of PIL's
+      exif_transpose + convert("RGB") pixels, sha256 of Image.resize for all
+      six filters (down- and up-scale), and for each preset the geometry,
+      grid_thw, token count and sha256 of HF pixel_values (float32 LE bytes,
+      HF layout) and of the final uint8 image.
+  fixtures/image/golden/samples/*.png
+      for lossy inputs (JPEG, lossy WebP): a strided sample of PIL's decoded
+      RGB and PIL's ViT-224 uint8 image, to measure the decode tolerance.
+  fixtures/image/golden/normalize.json
+      HF rescale+normalize of every uint8 value for each preset's mean/std.
+  fixtures/image/golden/qwen_vectors.json
+      transformers smart_resize results for the issue's test vectors.
+
+Every number here is computed by PIL/transformers; nothing is typed by hand.
+"""
+import hashlib
+import io
+import json
+import math
+import os
+import sys
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, features
+import PIL
+import transformers
+from transformers.models.vit.image_processing_pil_vit import ViTImageProcessorPil
+from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil, smart_resize
+
+warnings.filterwarnings("ignore")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FIX = os.path.join(ROOT, "fixtures", "image")
+GOLD = os.path.join(FIX, "golden")
+SAMPLES = os.path.join(GOLD, "samples")
+SHARED = os.environ.get("TOKENFAB_SHARED", os.path.join(ROOT, "..", "shared"))
+CORPUS = os.path.join(SHARED, "corpus", "image")
+
+FILTERS = {"nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
+           "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS,
+           "box": Image.Resampling.BOX, "hamming": Image.Resampling.HAMMING}
+
+CORPUS_QWEN_MAX = 1003520  # HF class default; keeps corpus goldens small (documented in docs/image.md)
+
+
+def presets(qwen_max):
+    return {
+        "vit-base-patch16-224": ViTImageProcessorPil(),
+        "clip-vit-large-patch14": CLIPImageProcessorPil(),
+        "clip-vit-large-patch14-336": CLIPImageProcessorPil(size={"shortest_edge": 336}, crop_size={"height": 336, "width": 336}),
+        "siglip-base-patch16-224": SiglipImageProcessorPil(),
+        "siglip-so400m-patch14-384": SiglipImageProcessorPil(size={"height": 384, "width": 384}),
+        "qwen2-vl": Qwen2VLImageProcessorPil(min_pixels=3136, max_pixels=qwen_max),
+    }
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def rgb_of(path):
+    im = Image.open(path)
+    mode = im.mode
+    exif = im.getexif()
+    ori = exif.get(0x0112, 0)
+    im = ImageOps.exif_transpose(im)
+    raw = im
+    im = im.convert("RGB")
+    # convert("RGB") of a P/L image with transparency leaves info["transparency"]
+    # = that colour, and transformers v5 convert_to_rgb would then make every
+    # pixel of that colour white. The default golden is plain convert("RGB").
+    im.info.pop("transparency", None)
+    return mode, ori, im, raw
+
+
+def is_lossy(path, im_mode_before):
+    n = os.path.basename(path).lower()
+    if n.endswith((".jpg", ".jpeg")):
+        return True
+    if n.endswith(".webp"):
+        with open(path, "rb") as f:
+            data = f.read()
+        return b"VP8 " in data[:4096] or b"VP8 " in data
+    if n.endswith((".tif", ".tiff")):
+        return "jpeg" in n
+    return False
+
+
+def resize_targets(w, h):
+    t = [(max(1, (w * 37) // 100), max(1, (h * 29) // 100))]
+    if w * h <= 300 * 300:
+        t.append((w * 17 // 10 + 1, h * 13 // 10 + 1))
+    return t
+
+
+def sample_png(arr, name):
+    h, w = arr.shape[:2]
+    s = max(1, math.ceil(math.sqrt(w * h / 20000)))
+    sub = np.ascontiguousarray(arr[::s, ::s])
+    os.makedirs(SAMPLES, exist_ok=True)
+    Image.fromarray(sub).save(os.path.join(SAMPLES, name), optimize=True)
+    return s
+
+
+def golden_for(path, rel, qwen_max, full_presets=True):
+    rec = {"file": rel}
+    try:
+        mode, ori, im, raw = rgb_of(path)
+    except Exception as e:  # PIL refuses it
+        rec["pil_error"] = f"{type(e).__name__}: {e}".replace(path, rel)
+        return rec
+    arr = np.asarray(im)
+    rec.update({"pil_mode": mode, "orientation": int(ori), "width": im.width, "height": im.height,
+                "rgb_sha256": sha(arr.tobytes())})
+    lossy = is_lossy(path, mode)
+    rec["lossy"] = lossy
+    base = os.path.basename(path)
+    if lossy:
+        rec["rgb_sample_stride"] = sample_png(arr, base + ".rgb.png")
+    else:
+        rs = []
+        for (tw, th) in resize_targets(im.width, im.height):
+            for fname, f in FILTERS.items():
+                r = np.asarray(im.resize((tw, th), f))
+                rs.append({"filter": fname, "width": tw, "height": th, "sha256": sha(r.tobytes())})
+        rec["resize"] = rs
+    pres = {}
+    for name, proc in presets(qwen_max).items():
+        out = proc(images=im, return_tensors="np")
+        pv = np.ascontiguousarray(out["pixel_values"]).astype("<f4")
+        p = {"pixel_values_shape": list(pv.shape), "pixel_values_sha256": sha(pv.tobytes())}
+        if name.startswith("qwen"):
+            g = [int(x) for x in out["image_grid_thw"][0]]
+            p["grid_thw"] = g
+            p["num_patches"] = g[0] * g[1] * g[2]
+            p["num_tokens"] = p["num_patches"] // 4
+            p["image_height"], p["image_width"] = g[1] * 14, g[2] * 14
+        else:
+            p["image_height"], p["image_width"] = int(pv.shape[2]), int(pv.shape[3])
+        pres[name] = p
+        if lossy and name == "vit-base-patch16-224":
+            u8 = np.asarray(im.resize((224, 224), Image.Resampling.BILINEAR))
+            Image.fromarray(u8).save(os.path.join(SAMPLES, base + ".vit224.png"), optimize=True)
+    rec["presets"] = pres
+    if "A" in raw.getbands() or raw.info.get("transparency") is not None:
+        # transformers v5 convert_to_rgb: alpha_composite onto white
+        out = presets(qwen_max)["clip-vit-large-patch14"](images=raw, return_tensors="np")
+        pv = np.ascontiguousarray(out["pixel_values"]).astype("<f4")
+        rec["hf_white_clip_sha256"] = sha(pv.tobytes())
+    return rec
+
+
+def make_synthetic():
+    """Small inputs covering the cases the issue lists. Deterministic."""
+    rs = np.random.RandomState(1234)
+    os.makedirs(FIX, exist_ok=True)
+    yy, xx = np.mgrid[0:30, 0:40]
+    base = np.stack([xx * 6, yy * 8, (xx * 3 + yy * 5) % 256], -1).astype(np.uint8)
+    out = {}
+
+    # RGBA with alpha 0 over non-black hidden colours, plus partial alpha.
+    a = np.full((30, 40), 255, np.uint8)
+    a[:, :13] = 0
+    a[:, 13:26] = (np.arange(13) * 19).astype(np.uint8)[None, :]
+    Image.fromarray(np.dstack([base, a]), "RGBA").save(os.path.join(FIX, "synth_rgba_alpha0.png"))
+    # LA
+    Image.fromarray(np.dstack([base[..., 0], a]), "LA").save(os.path.join(FIX, "synth_la.png"))
+    # palette with a transparent index whose hidden colour is not black
+    p = Image.fromarray((base[..., 0] // 16).astype(np.uint8), "P")
+    pal = []
+    for i in range(16):
+        pal += [i * 16, 255 - i * 16, (i * 77) % 256]
+    p.putpalette(pal)
+    p.save(os.path.join(FIX, "synth_palette_trns.png"), transparency=3)
+    # 70x70 (round-half-even case for Qwen) with detail
+    g = (np.add.outer(np.arange(70), np.arange(70)) * 3 % 256).astype(np.uint8)
+    im70 = np.dstack([g, g.T, rs.randint(0, 256, (70, 70)).astype(np.uint8)])
+    Image.fromarray(im70).save(os.path.join(FIX, "synth_70x70.png"))
+    # 16-bit grayscale: values 0..1023 so the clip to 255 matters
+    g16 = (np.add.outer(np.arange(30) * 20, np.arange(40) * 10)).astype(np.uint16)
+    Image.frombytes("I;16", (40, 30), g16.astype("<u2").tobytes()).save(os.path.join(FIX, "synth_gray16.png"))
+    # 16-bit RGB PNG via raw encoder: PIL cannot write RGB;16 PNGs, so skip; the corpus has one.
+    # CMYK JPEG (PIL writes Adobe APP14 inverted CMYK)
+    cmyk = np.dstack([base[..., 0], base[..., 1], base[..., 2], (yy * 7).astype(np.uint8)])
+    Image.fromarray(cmyk, "CMYK").save(os.path.join(FIX, "synth_cmyk.jpg"), quality=92)
+    # Sharp colour edges, every chroma subsampling PIL can write, odd sizes
+    blocks = np.zeros((47, 65, 3), np.uint8)
+    blocks[:, :] = [20, 200, 40]
+    blocks[10:30, 5:40] = [230, 20, 60]
+    blocks[25:47, 30:65] = [30, 40, 220]
+    blocks[::7, :] = [250, 250, 10]
+    for ss, tag in ((0, "444"), (1, "422"), (2, "420")):
+        Image.fromarray(blocks).save(os.path.join(FIX, f"synth_edges_{tag}.jpg"), quality=90, subsampling=ss)
+    Image.fromarray(blocks).save(os.path.join(FIX, "synth_edges_420_progressive.jpg"), quality=80, subsampling=2, progressive=True)
+    Image.fromarray(blocks[..., 1]).save(os.path.join(FIX, "synth_gray.jpg"), quality=90)
+    # EXIF orientations 1..8 on an asymmetric image: JPEG (lossy) and PNG (exact)
+    asym = np.zeros((24, 36, 3), np.uint8)
+    asym[..., 0] = (np.arange(36) * 7)[None, :]
+    asym[..., 1] = (np.arange(24) * 10)[:, None]
+    asym[:6, :9] = [255, 255, 255]
+    for o in range(1, 9):
+        ex = Image.Exif()
+        ex[0x0112] = o
+        Image.fromarray(asym).save(os.path.join(FIX, f"synth_exif{o}.jpg"), quality=95, exif=ex.tobytes())
+        Image.fromarray(asym).save(os.path.join(FIX, f"synth_exif{o}.png"), exif=ex.tobytes())
+    # GIF with transparency, BMP, TIFF, WebP lossless/lossy/alpha
+    q = Image.fromarray(base).quantize(colors=32, dither=Image.Dither.NONE)
+    q.save(os.path.join(FIX, "synth_trns.gif"), transparency=5)
+    Image.fromarray(base).save(os.path.join(FIX, "synth_rgb24.bmp"))
+    q.save(os.path.join(FIX, "synth_pal8.bmp"))
+    Image.fromarray(base).save(os.path.join(FIX, "synth_lzw.tif"), compression="tiff_lzw")
+    Image.fromarray(base).save(os.path.join(FIX, "synth_lossless.webp"), lossless=True)
+    Image.fromarray(blocks).save(os.path.join(FIX, "synth_lossy.webp"), quality=80)
+    Image.fromarray(np.dstack([base, a]), "RGBA").save(os.path.join(FIX, "synth_alpha_lossy.webp"), quality=80)
+    Image.fromarray(np.dstack([base, a]), "RGBA").save(os.path.join(FIX, "synth_alpha_lossless.webp"), lossless=True)
+    # a PNG whose header claims 100000x100000 (IHDR only, no pixel data)
+    import struct, zlib
+    ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+    with open(os.path.join(FIX, "bomb_100000x100000.png"), "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def normalize_golden():
+    procs = presets(CORPUS_QWEN_MAX)
+    res = {}
+    vals = np.tile(np.arange(256, dtype=np.uint8), (3, 1))[:, None, :]  # (3,1,256) channels first
+    for name, proc in procs.items():
+        x = proc.rescale(vals, proc.rescale_factor)
+        x = proc.normalize(x, proc.image_mean, proc.image_std)
+        x = np.asarray(x, dtype=np.float32)
+        res[name] = {"mean": [float(m) for m in proc.image_mean], "std": [float(s) for s in proc.image_std],
+                     "rescale_factor": float(proc.rescale_factor),
+                     "bits": [[int(b) for b in x[c, 0].view(np.uint32)] for c in range(3)]}
+    return res
+
+
+def qwen_vectors():
+    cases = [(480, 640), (1080, 1920), (224, 150), (150, 224), (50, 50), (333, 517), (70, 70), (28, 28), (10, 600), (4000, 30), (1, 150)]
+    out = []
+    for (h, w) in cases:
+        for mx in (1003520, 12845056):
+            try:
+                rh, rw = smart_resize(h, w, factor=28, min_pixels=3136, max_pixels=mx)
+                out.append({"h": h, "w": w, "max_pixels": mx, "rh": rh, "rw": rw, "grid_thw": [1, rh // 14, rw // 14],
+                            "num_patches": (rh // 14) * (rw // 14), "num_tokens": (rh // 14) * (rw // 14) // 4})
+            except Exception as e:
+                out.append({"h": h, "w": w, "max_pixels": mx, "error": str(e)})
+    return out
+
+
+def main():
+    make_synthetic()
+    os.makedirs(GOLD, exist_ok=True)
+    if os.path.isdir(SAMPLES):
+        for f in os.listdir(SAMPLES):
+            os.remove(os.path.join(SAMPLES, f))
+    gold = {"generator": {"pillow": PIL.__version__, "transformers": transformers.__version__, "numpy": np.__version__,
+                          "libjpeg_turbo": features.version("jpg"), "webp": features.version("webp"),
+                          "corpus_qwen_max_pixels": CORPUS_QWEN_MAX},
+            "fixtures": [], "corpus": []}
+    for n in sorted(os.listdir(FIX)):
+        path = os.path.join(FIX, n)
+        if not os.path.isfile(path) or n.startswith("bomb_") or n == "SOURCES.md":
+            continue
+        gold["fixtures"].append(golden_for(path, n, 12845056))
+        print("fixture", n, file=sys.stderr)
+    if os.path.isdir(CORPUS):
+        for n in sorted(os.listdir(CORPUS)):
+            gold["corpus"].append(golden_for(os.path.join(CORPUS, n), n, CORPUS_QWEN_MAX))
+            print("corpus", n, file=sys.stderr)
+    else:
+        print("no corpus at", CORPUS, "- corpus goldens skipped", file=sys.stderr)
+    with open(os.path.join(GOLD, "image_golden.json"), "w") as f:
+        json.dump(gold, f, indent=1, sort_keys=True)
+    with open(os.path.join(GOLD, "normalize.json"), "w") as f:
+        json.dump(normalize_golden(), f, sort_keys=True)
+    with open(os.path.join(GOLD, "qwen_vectors.json"), "w") as f:
+        json.dump(qwen_vectors(), f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
