@@ -11,6 +11,7 @@ import (
 // Not safe for concurrent use; get one from powerFFTPool.
 type powerFFT struct {
 	n     int
+	fast  *realFFT // our mixed-radix FFT when n/2 factors into 2,3,4,5
 	fft   *fourier.FFT
 	coeff []complex128
 }
@@ -21,6 +22,10 @@ func newPowerFFT(n int) *powerFFT {
 
 // power writes |X_k|² for k = 0..n/2 into dst (float64).
 func (p *powerFFT) power(dst, x []float64) {
+	if p.fast != nil {
+		p.fast.power(dst, x)
+		return
+	}
 	c := p.fft.Coefficients(p.coeff, x)
 	for k, v := range c {
 		re, im := real(v), imag(v)
@@ -31,7 +36,11 @@ func (p *powerFFT) power(dst, x []float64) {
 var fftPools sync.Map // n -> *sync.Pool of *powerFFT
 
 func getPowerFFT(n int) *powerFFT {
-	pl, _ := fftPools.LoadOrStore(n, &sync.Pool{New: func() any { return newPowerFFT(n) }})
+	pl, _ := fftPools.LoadOrStore(n, &sync.Pool{New: func() any {
+		p := newPowerFFT(n)
+		p.fast = getRealFFT(n)
+		return p
+	}})
 	return pl.(*sync.Pool).Get().(*powerFFT)
 }
 
@@ -76,4 +85,21 @@ func reflectIndex(i, n int) int {
 		i = period - i
 	}
 	return i
+}
+
+// log10Fast is log10(x) for positive normal x, to about 1e-15 relative
+// (tested against math.Log10): frexp, then the atanh series
+// ln m = 2(s + s³/3 + … + s¹³/13), s = (m−1)/(m+1), m ∈ [√½, √2).
+func log10Fast(x float64) float64 {
+	b := math.Float64bits(x)
+	e := int(b>>52&0x7ff) - 1023
+	m := math.Float64frombits(b&^(0x7ff<<52) | 1023<<52)
+	if m > math.Sqrt2 {
+		m *= 0.5
+		e++
+	}
+	s := (m - 1) / (m + 1)
+	s2 := s * s
+	ln := 2 * s * (1 + s2*(1.0/3+s2*(1.0/5+s2*(1.0/7+s2*(1.0/9+s2*(1.0/11+s2*(1.0/13+s2*(1.0/15))))))))
+	return (ln + float64(e)*math.Ln2) * (1 / math.Ln10)
 }

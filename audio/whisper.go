@@ -2,6 +2,7 @@ package audio
 
 import (
 	"math"
+	"sync"
 )
 
 // Whisper constants (openai/whisper audio.py).
@@ -31,47 +32,94 @@ var whisperWindow = hannWindow(whisperNFFT, true)
 func whisperChunk(out []float32, x []float32, bank *melBank) {
 	const pad = whisperNFFT / 2
 	nMels := bank.nMels
-	// Padded float64 signal: 200 reflected + 480000 + 200 reflected.
-	sig := make([]float64, whisperSamples+2*pad)
-	for i := range whisperSamples {
-		if i < len(x) {
-			sig[pad+i] = float64(x[i])
-		}
+	if len(x) > whisperSamples {
+		x = x[:whisperSamples]
 	}
-	for i := range pad {
-		sig[pad-1-i] = sig[pad+1+i]
-		sig[pad+whisperSamples+i] = sig[pad+whisperSamples-2-i]
+	// sample returns the reflect-padded, zero-padded chunk at index i
+	// (i in [-200, 480200)).
+	sample := func(i int) float64 {
+		if i < 0 {
+			i = -i
+		} else if i >= whisperSamples {
+			i = 2*(whisperSamples-1) - i
+		}
+		if i < len(x) {
+			return float64(x[i])
+		}
+		return 0
 	}
 	f := getPowerFFT(whisperNFFT)
 	defer putPowerFFT(f)
-	frame := make([]float64, whisperNFFT)
-	power := make([]float64, whisperNFFT/2+1)
-	mel := make([]float64, nMels)
-	maxv := float32(math.Inf(-1))
+	sc := whisperScratch.Get().(*whisperBuf)
+	defer whisperScratch.Put(sc)
+	if cap(sc.mel) < whisperFrames*nMels {
+		sc.mel = make([]float64, whisperFrames*nMels)
+	}
+	mel := sc.mel[:whisperFrames*nMels]
+	frame, power := sc.frame[:], sc.power[:]
+	maxE := 0.0
 	for t := range whisperFrames {
-		s := sig[t*whisperHop : t*whisperHop+whisperNFFT]
-		for i, w := range whisperWindow {
-			frame[i] = s[i] * w
-		}
-		f.power(power, frame)
-		bank.apply(mel, power)
-		o := out[t*nMels : (t+1)*nMels]
-		for m, v := range mel {
-			l := float32(math.Log10(math.Max(v, 1e-10)))
-			o[m] = l
-			if l > maxv {
-				maxv = l
+		lo := t*whisperHop - pad
+		zero := true
+		if lo >= 0 && lo+whisperNFFT <= len(x) {
+			s := x[lo : lo+whisperNFFT]
+			for i, w := range whisperWindow {
+				frame[i] = float64(s[i]) * w
+			}
+			zero = false
+		} else {
+			for i, w := range whisperWindow {
+				v := sample(lo + i)
+				frame[i] = v * w
+				if v != 0 {
+					zero = false
+				}
 			}
 		}
+		m := mel[t*nMels : (t+1)*nMels]
+		if zero {
+			clear(m)
+			continue
+		}
+		f.power(power, frame)
+		bank.apply(m, power)
+		for _, v := range m {
+			maxE = math.Max(maxE, v)
+		}
 	}
+	// log10(max(e, 1e-10)) as float32, then max(·, max−8), (·+4)/4 in
+	// float32. Energies far below the floor need no log: they clamp.
+	maxv := float32(math.Log10(math.Max(maxE, 1e-10)))
 	floor := maxv - 8
-	for i, v := range out[:whisperFrames*nMels] {
+	// Energies at or below 1e-10 all give max(-10, floor); energies below
+	// skip (< 10^floor with a 1e-4 relative margin, far above float32
+	// rounding) give floor: neither needs a log.
+	low := float32(-10)
+	if low < floor {
+		low = floor
+	}
+	lowOut := (low + 4) / 4
+	skip := math.Max(math.Pow(10, float64(floor))*(1-1e-4), 1e-10)
+	for i, e := range mel {
+		if e < skip {
+			out[i] = lowOut
+			continue
+		}
+		v := float32(log10Fast(e))
 		if v < floor {
 			v = floor
 		}
 		out[i] = (v + 4) / 4
 	}
 }
+
+type whisperBuf struct {
+	mel   []float64
+	frame [whisperNFFT]float64
+	power [whisperNFFT/2 + 1]float64
+}
+
+var whisperScratch = sync.Pool{New: func() any { return new(whisperBuf) }}
 
 // WhisperLogMel computes Whisper log-mel features of mono 16-kHz samples:
 // consecutive 30-s chunks (the last, or only, one zero-padded; no samples
