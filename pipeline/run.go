@@ -345,8 +345,12 @@ func execute(parent context.Context, o Options, mods map[string]Modality, set *i
 	return "", nil
 }
 
-// needsWork reports whether any segment must go to a tokenizer.
+// needsWork reports whether the record must go to a worker: a manifest
+// line to parse, or a segment to tokenize.
 func (rec *record) needsWork() bool {
+	if rec.line != nil {
+		return true
+	}
 	for i := range rec.segs {
 		if rec.segs[i].err == nil {
 			return true
@@ -358,6 +362,9 @@ func (rec *record) needsWork() bool {
 // route tokenizes each segment of a record with its modality and returns
 // one row per segment. It never fails: failures are row errors.
 func route(ctx context.Context, rec *record, mods map[string]Modality) []row {
+	if rec.line != nil {
+		rec.parser.parseLine(rec)
+	}
 	rows := make([]row, len(rec.segs))
 	for i := range rec.segs {
 		s := &rec.segs[i]

@@ -38,6 +38,10 @@ type record struct {
 	segs   []segment
 	held   int64 // bytes counted against the in-flight budget
 	in     int64 // input bytes read for this record
+	// line is an unparsed manifest line: a worker parses it (parseLine) so
+	// that JSON decoding runs in parallel and the reader only does I/O.
+	line   []byte
+	parser *reader
 }
 
 // segment is one modality item of a record; it becomes one row.
@@ -317,7 +321,8 @@ func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
 		case len(bytes.TrimSpace(line)) == 0:
 			r.skipped["blank_lines"]++
 		default:
-			rec = r.parseLine(line, base+":"+strconv.Itoa(lineNo), src)
+			raw := append([]byte(nil), line...) // line is reused for the next one
+			rec = &record{id: base + ":" + strconv.Itoa(lineNo), source: src, line: raw, parser: r, held: int64(len(raw))}
 		}
 		if rec != nil {
 			rec.in = int64(len(line))
@@ -375,25 +380,28 @@ func jsonType(raw []byte) string {
 	return "a number"
 }
 
-// parseLine turns one manifest line into a record. Failures become a row
-// error; nothing here can fail the file.
-func (r *reader) parseLine(line []byte, derivedID, src string) *record {
-	rec := &record{id: derivedID, source: src}
-	seg := segment{field: r.textField, modality: ModText}
-	rec.segs = []segment{seg}
-	fail := func(err *RowError) *record { rec.segs[0].err = err; return rec }
-
-	var obj map[string]json.RawMessage
-	if t := jsonType(line); t != "an object" {
-		if json.Valid(line) {
-			return fail(rowErr(KindBadJSON, "line is %s, want a JSON object", t))
-		}
+// parseLine fills rec (id, one text segment) from its manifest line, and
+// drops the line. Failures become a row error; nothing here can fail the
+// file. It only reads r's configuration, so workers call it concurrently.
+func (r *reader) parseLine(rec *record) {
+	line := rec.line
+	rec.line, rec.parser = nil, nil
+	rec.segs = []segment{{field: r.textField, modality: ModText}}
+	if err := r.parseInto(rec, line); err != nil {
+		rec.segs[0].err = err
 	}
+}
+
+func (r *reader) parseInto(rec *record, line []byte) *RowError {
+	if t := jsonType(line); t != "an object" && json.Valid(line) {
+		return rowErr(KindBadJSON, "line is %s, want a JSON object", t)
+	}
+	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(line, &obj); err != nil {
-		return fail(rowErr(KindBadJSON, "%v", err))
+		return rowErr(KindBadJSON, "%v", err)
 	}
 	if raw, ok := obj[r.idField]; ok {
-		switch jsonType(raw) {
+		switch t := jsonType(raw); t {
 		case "a string":
 			var s string
 			if err := json.Unmarshal(raw, &s); err == nil {
@@ -403,24 +411,23 @@ func (r *reader) parseLine(line []byte, derivedID, src string) *record {
 			rec.id = string(bytes.TrimSpace(raw))
 		case "null":
 		default:
-			return fail(rowErr(KindFieldType, "id field %q is %s, want a string or number", r.idField, jsonType(raw)))
+			return rowErr(KindFieldType, "id field %q is %s, want a string or number", r.idField, t)
 		}
 	}
 	raw, ok := obj[r.textField]
 	switch t := jsonType(raw); {
 	case !ok:
-		return fail(rowErr(KindMissingField, "no field %q in this line (pick the field with --text-field)", r.textField))
+		return rowErr(KindMissingField, "no field %q in this line (pick the field with --text-field)", r.textField)
 	case t == "null":
-		return fail(rowErr(KindMissingField, "field %q is null", r.textField))
+		return rowErr(KindMissingField, "field %q is null", r.textField)
 	case t != "a string":
-		return fail(rowErr(KindFieldType, "field %q is %s, want a string", r.textField, t))
+		return rowErr(KindFieldType, "field %q is %s, want a string", r.textField, t)
 	}
 	// encoding/json turns lone surrogates and invalid UTF-8 into U+FFFD.
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return fail(rowErr(KindBadJSON, "field %q: %v", r.textField, err))
+		return rowErr(KindBadJSON, "field %q: %v", r.textField, err)
 	}
 	rec.segs[0].data = []byte(s)
-	rec.held = int64(len(s))
-	return rec
+	return nil
 }

@@ -114,6 +114,17 @@ func toBytes(ids []int32) []byte {
 	return b
 }
 
+// collect gathers emitted records, parsing manifest lines as a worker would.
+func collect(recs *[]*record) emitFunc {
+	return func(r *record) error {
+		if r.line != nil {
+			r.parser.parseLine(r)
+		}
+		*recs = append(*recs, r)
+		return nil
+	}
+}
+
 func TestManifestLines(t *testing.T) {
 	dir := t.TempDir()
 	long := `{"id":"long","text":"` + strings.Repeat("x", 200) + `"}`
@@ -141,7 +152,7 @@ func TestManifestLines(t *testing.T) {
 	}
 	rd := &reader{textField: "text", idField: "id", maxRecord: 100, needsData: func(string) bool { return true }, skipped: map[string]int64{}}
 	var recs []*record
-	if err := rd.entry(context.Background(), &set.entries[0], func(r *record) error { recs = append(recs, r); return nil }); err != nil {
+	if err := rd.entry(context.Background(), &set.entries[0], collect(&recs)); err != nil {
 		t.Fatal(err)
 	}
 	type want struct{ id, src, kind, text string }
@@ -198,7 +209,7 @@ func TestReadLineLongerThanBuffer(t *testing.T) {
 	defer set.close()
 	rd := &reader{textField: "text", idField: "id", maxRecord: 4 << 20, needsData: func(string) bool { return true }, skipped: map[string]int64{}}
 	var recs []*record
-	rd.entry(context.Background(), &set.entries[0], func(r *record) error { recs = append(recs, r); return nil })
+	rd.entry(context.Background(), &set.entries[0], collect(&recs))
 	if len(recs) != 2 || string(recs[0].segs[0].data) != big || string(recs[1].segs[0].data) != "tail" || recs[1].id != "big.jsonl:2" {
 		t.Fatalf("got %d records", len(recs))
 	}
