@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -335,4 +336,33 @@ func TestBudget(t *testing.T) {
 	if err := b.acquire(cctx, 1); !errors.Is(err, context.Canceled) {
 		t.Fatalf("acquire on a cancelled context = %v", err)
 	}
+}
+
+// sabotage removes the output directory when it tokenizes its first segment.
+type sabotage struct {
+	byteModality
+	dir  string
+	once *sync.Once
+}
+
+func (s sabotage) Tokenize(ctx context.Context, data []byte) (Payload, error) {
+	s.once.Do(func() { os.RemoveAll(s.dir) })
+	return s.byteModality.Tokenize(ctx, data)
+}
+
+func TestRunWriteErrorIsReported(t *testing.T) {
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"a.txt": "a", "b.txt": "b"})
+	out := filepath.Join(t.TempDir(), "out")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	sum, err := Run(context.Background(), Options{Inputs: []string{src}, OutputDir: out, Allocator: mem,
+		Modalities: []Modality{sabotage{dir: out, once: new(sync.Once)}}})
+	var ce *ConfigError
+	if err == nil || errors.Is(err, ErrStopped) || errors.As(err, &ce) || errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want an I/O error", err)
+	}
+	if sum == nil || sum.Completed || !strings.HasPrefix(sum.Stopped, "write error") {
+		t.Fatalf("summary = %+v", sum)
+	}
+	mem.AssertSize(t, 0)
 }

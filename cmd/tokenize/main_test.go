@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,6 +163,21 @@ func TestParseSize(t *testing.T) {
 	for _, bad := range []string{"", "lots", "1XB", "-5MiB"} {
 		if _, err := parseSize("--x", bad, 1); err == nil {
 			t.Errorf("parseSize(%q) accepted", bad)
+		}
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := map[error]int{
+		fmt.Errorf("%w: more than 3 error rows", pipeline.ErrStopped): exitStopped,
+		fmt.Errorf("interrupted: %w", context.Canceled):               exitInterrupted,
+		&pipeline.ConfigError{Msg: "output exists"}:                   exitUsage,
+		usagef("bad flag"): exitUsage,
+		fmt.Errorf("finishing part-00000.arrow: %w", os.ErrPermission): exitFailed,
+	}
+	for err, want := range cases {
+		if got := exitCode(err); got != want {
+			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
 		}
 	}
 }
