@@ -1,6 +1,8 @@
 package pretok
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -24,8 +26,13 @@ const (
 	mPrefix = cL | cN | cNL // class&mPrefix == 0 ⇔ [^\r\n\p{L}\p{N}]
 )
 
-// ascii holds the class of every byte below utf8.RuneSelf.
-var ascii = func() (t [utf8.RuneSelf]uint8) {
+// cHigh marks the bytes from utf8.RuneSelf up in ascii: they start (or
+// continue) a multi-byte character that has to be decoded.
+const cHigh = 1 << 7
+
+// ascii holds the class of every byte below utf8.RuneSelf, and cHigh for
+// the others, so hot loops need one table load per byte.
+var ascii = func() (t [256]uint8) {
 	for b := 'a'; b <= 'z'; b++ {
 		t[b] = cL | cW
 		t[b-'a'+'A'] = cL | cU
@@ -37,6 +44,9 @@ var ascii = func() (t [utf8.RuneSelf]uint8) {
 		t[b] = cS
 	}
 	t['\r'], t['\n'] = cS|cNL, cS|cNL
+	for b := utf8.RuneSelf; b < len(t); b++ {
+		t[b] = cHigh
+	}
 	return t
 }()
 
@@ -55,27 +65,40 @@ func runeClass(r rune) uint8 {
 }
 
 // classAt returns the class and width in bytes of the character at s[i].
+// It is small enough to inline; classDecode is the multi-byte path.
 func classAt(s []byte, i int) (uint8, int) {
-	if b := s[i]; b < utf8.RuneSelf {
-		return ascii[b], 1
+	c := ascii[s[i]]
+	if c == cHigh {
+		return classDecode(s, i)
 	}
+	return c, 1
+}
+
+func classDecode(s []byte, i int) (uint8, int) {
 	r, n := utf8.DecodeRune(s[i:])
 	return runeClass(r), n
 }
 
 // span returns the end of the run of characters from s[i] whose class has
-// class&mask == want.
+// class&mask == want (want never has cHigh). The loop is byte-wise over
+// ASCII and hands over to spanDecode at the first multi-byte character.
 func span(s []byte, i int, mask, want uint8) int {
-	for i < len(s) {
-		if b := s[i]; b < utf8.RuneSelf {
-			if ascii[b]&mask != want {
-				return i
+	m := mask | cHigh
+	for ; i < len(s); i++ {
+		if ascii[s[i]]&m != want {
+			if s[i] >= utf8.RuneSelf {
+				return spanDecode(s, i, mask, want)
 			}
-			i++
-			continue
+			return i
 		}
-		r, n := utf8.DecodeRune(s[i:])
-		if runeClass(r)&mask != want {
+	}
+	return i
+}
+
+func spanDecode(s []byte, i int, mask, want uint8) int {
+	for i < len(s) {
+		c, n := classAt(s, i)
+		if c&mask != want {
 			return i
 		}
 		i += n
@@ -141,4 +164,45 @@ func goClasses() []uint8 {
 type override struct {
 	lo, hi uint32
 	class  uint8
+}
+
+// Eight bytes at a time over ASCII runs: words are most of English text, and
+// a per-byte loop pays a mispredicted exit branch per word anyway.
+const (
+	ones = 0x0101010101010101
+	high = 0x8080808080808080
+)
+
+// asciiRun returns the end of the run of ASCII bytes from s[i] that lie in
+// [lo, hi] after or-ing them with fold (0x20 folds case). It stops at the
+// first byte outside, including any byte from utf8.RuneSelf up.
+func asciiRun(s []byte, i int, lo, hi, fold byte) int {
+	for i+8 <= len(s) {
+		x := binary.LittleEndian.Uint64(s[i:])
+		y := (x | uint64(fold)*ones) &^ high
+		ge := y + uint64(0x80-lo)*ones // bit 7 of a byte: y >= lo (no carries: y < 0x80)
+		gt := y + uint64(0x7f-hi)*ones // bit 7 of a byte: y > hi
+		out := ^(ge &^ gt &^ x) & high // x's bit 7: not ASCII
+		if out != 0 {
+			return i + bits.TrailingZeros64(out)/8
+		}
+		i += 8
+	}
+	for i < len(s) {
+		b := s[i] | fold
+		if b < lo || b > hi || s[i] >= utf8.RuneSelf {
+			break
+		}
+		i++
+	}
+	return i
+}
+
+// letters is span(s, i, cL, cL) with the ASCII part eight bytes at a time.
+func letters(s []byte, i int) int {
+	i = asciiRun(s, i, 'a', 'z', 0x20)
+	if i < len(s) && s[i] >= utf8.RuneSelf {
+		return spanDecode(s, i, cL, cL)
+	}
+	return i
 }

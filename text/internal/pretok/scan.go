@@ -15,21 +15,28 @@ func gpt2(s []byte) int {
 	if len(s) == 0 {
 		return 0
 	}
-	if s[0] == '\'' {
+	b := s[0]
+	c, w := ascii[b], 1 // classAt by hand: it is too big to inline
+	if c == cHigh {
+		c, w = classDecode(s, 0)
+	}
+	i := 0
+	if b == ' ' && len(s) > 1 { // ` ?` before a letter, number or other
+		c2, w2 := ascii[s[1]], 1
+		if c2 == cHigh {
+			c2, w2 = classDecode(s, 1)
+		}
+		if c2&cS == 0 {
+			c, w, i = c2, w2, 1
+		}
+	} else if b == '\'' {
 		if n := contraction(s, false); n > 0 {
 			return n
 		}
 	}
-	c, w := classAt(s, 0)
-	i := 0
-	if s[0] == ' ' && len(s) > 1 { // ` ?` before a letter, number or other
-		if c2, w2 := classAt(s, 1); c2&cS == 0 {
-			c, w, i = c2, w2, 1
-		}
-	}
 	switch {
 	case c&cL != 0:
-		return span(s, i+w, cL, cL)
+		return letters(s, i+w)
 	case c&cN != 0:
 		return span(s, i+w, cN, cN)
 	case c&cS == 0:
@@ -60,24 +67,31 @@ func clStyle(s []byte, maxDigits int, tailWhole bool) int {
 	if len(s) == 0 {
 		return 0
 	}
-	if s[0] == '\'' {
+	b := s[0]
+	if b == '\'' {
 		if n := contraction(s, true); n > 0 {
 			return n
 		}
 	}
-	c, w := classAt(s, 0)
+	c, w := ascii[b], 1 // classAt by hand: it is too big to inline
+	if c == cHigh {
+		c, w = classDecode(s, 0)
+	}
 	switch {
 	case c&cL != 0: // \p{L}+
-		return span(s, w, cL, cL)
+		return letters(s, w)
 	case c&cN != 0: // \p{N}{1,maxDigits}
 		return digits(s, w, maxDigits)
 	}
 	if c&cNL == 0 && w < len(s) { // c is in [^\r\n\p{L}\p{N}]
-		c2, w2 := classAt(s, w)
-		if c2&cL != 0 { // [^\r\n\p{L}\p{N}]\p{L}+
-			return span(s, w+w2, cL, cL)
+		c2, w2 := ascii[s[w]], 1
+		if c2 == cHigh {
+			c2, w2 = classDecode(s, w)
 		}
-		if s[0] == ' ' && c2&mOther == 0 { // ' '[^\s\p{L}\p{N}]+[\r\n]*
+		if c2&cL != 0 { // [^\r\n\p{L}\p{N}]\p{L}+
+			return letters(s, w+w2)
+		}
+		if b == ' ' && c2&mOther == 0 { // ' '[^\s\p{L}\p{N}]+[\r\n]*
 			return span(s, span(s, w+w2, mOther, 0), cNL, cNL)
 		}
 	}
@@ -109,7 +123,10 @@ func o200k(s []byte) int {
 	if len(s) == 0 {
 		return 0
 	}
-	c, w := classAt(s, 0)
+	c, w := ascii[s[0]], 1 // classAt by hand: it is too big to inline
+	if c == cHigh {
+		c, w = classDecode(s, 0)
+	}
 	end := -1
 	switch {
 	case c&cL != 0: // a letter cannot be the prefix; alternative 2 always succeeds
@@ -154,6 +171,26 @@ func o200k(s []byte) int {
 // is also in W if no W follows the U run; else U+W*. It returns the end and
 // whether alternative 1 matched, or -1 if neither did.
 func word(s []byte, p int) (int, bool) {
+	// ASCII fast path: an ASCII U run has no character that is also in W.
+	i := asciiRun(s, p, 'A', 'Z', 0)
+	if i == len(s) || s[i] < utf8.RuneSelf {
+		if i < len(s) && 'a' <= s[i] && s[i] <= 'z' {
+			j := asciiRun(s, i, 'a', 'z', 0)
+			if j < len(s) && s[j] >= utf8.RuneSelf {
+				j = spanDecode(s, j, cW, cW)
+			}
+			return j, true
+		}
+		if i > p {
+			return i, false
+		}
+		return -1, false
+	}
+	return wordDecode(s, p)
+}
+
+// wordDecode is word for any input.
+func wordDecode(s []byte, p int) (int, bool) {
 	i, lastBoth := p, -1
 	for i < len(s) {
 		c, n := classAt(s, i)

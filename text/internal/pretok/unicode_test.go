@@ -82,7 +82,7 @@ func TestUnicodeClasses(t *testing.T) {
 	if bad > 0 {
 		t.Fatalf("%d code points differ; regenerate with go test -run TestUnicodeClasses -update", bad)
 	}
-	for b := range ascii {
+	for b := range utf8.RuneSelf {
 		if ascii[b] != want[b] {
 			t.Errorf("ascii[%#x] = %06b, Python regex %06b", b, ascii[b], want[b])
 		}
