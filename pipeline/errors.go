@@ -27,10 +27,11 @@ const (
 // RowError is a per-row failure: the row is kept with this message in its
 // `error` column and null payload columns.
 type RowError struct {
-	Kind ErrorKind
-	Msg  string
+	Kind ErrorKind // the class of failure
+	Msg  string    // what went wrong and, where it helps, what to do
 }
 
+// Error is the `error` column value: "<kind>: <message>".
 func (e *RowError) Error() string { return string(e.Kind) + ": " + e.Msg }
 
 func rowErr(kind ErrorKind, format string, args ...any) *RowError {
@@ -47,6 +48,7 @@ var ErrStopped = errors.New("stopped")
 // maps it to exit code 1.
 type ConfigError struct{ Msg string }
 
+// Error returns the message, which says what to change.
 func (e *ConfigError) Error() string { return e.Msg }
 
 func configErr(format string, args ...any) error {

@@ -18,11 +18,11 @@ import (
 // FileReport describes one output file, as `tokenize inspect` prints it.
 type FileReport struct {
 	Path     string            `json:"path"`
-	Format   Format            `json:"format"` // arrow (IPC file) or arrow-stream
-	Bytes    int64             `json:"bytes"`
-	Batches  int               `json:"batches"`
+	Format   Format            `json:"format"`  // arrow (IPC file) or arrow-stream
+	Bytes    int64             `json:"bytes"`   // file size
+	Batches  int               `json:"batches"` // record batches
 	Rows     int64             `json:"rows"`
-	Columns  []ColumnReport    `json:"columns"`
+	Columns  []ColumnReport    `json:"columns"`  // schema fields, in order
 	Metadata map[string]string `json:"metadata"` // schema metadata, raw values
 	// Errors counts rows whose error column is set, also by kind (the
 	// error's prefix before ": ").
@@ -35,7 +35,7 @@ type FileReport struct {
 // ColumnReport is one schema field.
 type ColumnReport struct {
 	Name     string `json:"name"`
-	Type     string `json:"type"`
+	Type     string `json:"type"` // Arrow type, e.g. list<item: int32, nullable>
 	Nullable bool   `json:"nullable"`
 }
 

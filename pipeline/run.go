@@ -66,6 +66,7 @@ type Options struct {
 
 // Progress is a running count, for progress bars.
 type Progress struct {
+	// Records, Rows, Errors (error rows) and Tokens written so far.
 	Records, Rows, Errors, Tokens int64
 	// BytesIn of TotalBytes (the sum of the input file sizes) read so far.
 	BytesIn, TotalBytes int64
