@@ -1,0 +1,62 @@
+package image
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tokenfab/tokenfab/internal/testenv"
+)
+
+// The benchmark: decode + resize + normalize + patchify of a 640×480
+// JPEG, one goroutine. The input is the corpus's 660×480 progressive JPEG
+// when ../shared is present, else a fixture.
+func benchInput(b *testing.B) []byte {
+	p := filepath.Join(testenv.Root(), "..", "shared", "corpus", "image", "jpeg_progressive_mdn_cc0_elephant_660x480.jpg")
+	if d, err := os.ReadFile(p); err == nil {
+		return d
+	}
+	return readFixture(b, "synth_edges_420.jpg")
+}
+
+func benchPreset(b *testing.B, cfg Config) {
+	data := benchInput(b)
+	tk, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		toks, err := tk.Tokenize(context.Background(), data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = tk.PatchValues(toks) // include normalization to float32
+	}
+}
+
+func BenchmarkTokenizeViT224(b *testing.B) { benchPreset(b, Config{Preset: "vit-base-patch16-224"}) }
+func BenchmarkTokenizeQwen2VL(b *testing.B) {
+	benchPreset(b, Config{Preset: "qwen2-vl"})
+}
+
+func BenchmarkDecodeJPEG(b *testing.B) {
+	data := benchInput(b)
+	for b.Loop() {
+		if _, err := decodeRGB(data, decodeOptions{maxPixels: DefaultMaxPixels, maxFileBytes: -1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkResizeBicubic640x480To224(b *testing.B) {
+	src := make([]uint8, 640*480*3)
+	for i := range src {
+		src[i] = uint8(i * 7)
+	}
+	for b.Loop() {
+		resizePIL(src, 640, 480, 3, 224, 224, Bicubic)
+	}
+}
