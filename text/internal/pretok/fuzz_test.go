@@ -34,5 +34,34 @@ func FuzzSplit(f *testing.F) {
 				t.Fatalf("%s %q: %s, with U+FFFD: %s", names[i], s, got, want)
 			}
 		}
+		checkFastPaths(t, s)
 	})
+}
+
+// checkFastPaths checks that the ASCII fast paths agree with the generic
+// loops they shortcut, at every start position of s.
+func checkFastPaths(t *testing.T, s []byte) {
+	for i := range len(s) {
+		if got, want := letters(s, i), spanDecode(s, i, cL, cL); got != want {
+			t.Fatalf("letters(%q, %d) = %d, generic %d", s, i, got, want)
+		}
+		e1, a1 := word(s, i)
+		e2, a2 := wordDecode(s, i)
+		if e1 != e2 || a1 != a2 {
+			t.Fatalf("word(%q, %d) = %d %v, generic %d %v", s, i, e1, a1, e2, a2)
+		}
+	}
+}
+
+// TestFastPaths runs checkFastPaths on random strings and on ASCII-heavy
+// ones (longer than the 8-byte blocks).
+func TestFastPaths(t *testing.T) {
+	Lookup("gpt2")
+	for _, s := range randomStrings(3, 20_000, 12) {
+		checkFastPaths(t, s)
+	}
+	for _, s := range []string{"abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZabc", "ABCDEFGHIJKLMNOP", "@[`{ZAaz",
+		"helloWorldFOObarBAZquux", "abcdefgé", "ABCDEFGHÉ", "abcdefg\xffhij", "ǅemalABCDEFGHIJabcdefghij"} {
+		checkFastPaths(t, []byte(s))
+	}
 }

@@ -172,7 +172,10 @@ func o200k(s []byte) int {
 // whether alternative 1 matched, or -1 if neither did.
 func word(s []byte, p int) (int, bool) {
 	// ASCII fast path: an ASCII U run has no character that is also in W.
-	i := asciiRun(s, p, 'A', 'Z', 0)
+	i := p
+	if i < len(s) && s[i]-'A' < 26 { // most words start in lower case
+		i = asciiRun(s, i+1, 'A', 'Z', 0)
+	}
 	if i == len(s) || s[i] < utf8.RuneSelf {
 		if i < len(s) && 'a' <= s[i] && s[i] <= 'z' {
 			j := asciiRun(s, i, 'a', 'z', 0)
