@@ -84,7 +84,9 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 		f.power(power, frame)
 		bank.apply(m, power)
 		for _, v := range m {
-			maxE = math.Max(maxE, v)
+			if v > maxE {
+				maxE = v
+			}
 		}
 	}
 	// log10(max(e, 1e-10)) as float32, then max(·, max−8), (·+4)/4 in
