@@ -358,23 +358,19 @@ func readLine(br *bufio.Reader, buf []byte, limit int64) (line []byte, tooLong b
 	}
 }
 
-// jsonType names the JSON type of a raw value by its first byte, for
-// messages that speak JSON rather than Go.
-func jsonType(raw []byte) string {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return "empty"
-	}
-	switch raw[0] {
-	case '{':
+// jsonType names the JSON type of a decoded value, for messages that speak
+// JSON rather than Go.
+func jsonType(v any) string {
+	switch v.(type) {
+	case map[string]any:
 		return "an object"
-	case '[':
+	case []any:
 		return "an array"
-	case '"':
+	case string:
 		return "a string"
-	case 't', 'f':
+	case bool:
 		return "a boolean"
-	case 'n':
+	case nil:
 		return "null"
 	}
 	return "a number"
@@ -393,41 +389,41 @@ func (r *reader) parseLine(rec *record) {
 }
 
 func (r *reader) parseInto(rec *record, line []byte) *RowError {
-	if t := jsonType(line); t != "an object" && json.Valid(line) {
-		return rowErr(KindBadJSON, "line is %s, want a JSON object", t)
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(line, &obj); err != nil {
+	// One Decode scans the line once and unquotes strings as it goes
+	// (Unmarshal into json.RawMessage would validate and rescan the text).
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber() // a numeric id keeps its literal spelling
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return rowErr(KindBadJSON, "%v", err)
 	}
-	if raw, ok := obj[r.idField]; ok {
-		switch t := jsonType(raw); t {
-		case "a string":
-			var s string
-			if err := json.Unmarshal(raw, &s); err == nil {
-				rec.id = s
-			}
-		case "a number":
-			rec.id = string(bytes.TrimSpace(raw))
-		case "null":
-		default:
-			return rowErr(KindFieldType, "id field %q is %s, want a string or number", r.idField, t)
+	if _, err := dec.Token(); err != io.EOF {
+		return rowErr(KindBadJSON, "extra data after the JSON value")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return rowErr(KindBadJSON, "line is %s, want a JSON object", jsonType(v))
+	}
+	switch id := obj[r.idField].(type) {
+	case string:
+		rec.id = id
+	case json.Number:
+		rec.id = string(id)
+	case nil: // absent or null: keep the derived FILE:LINE id
+	default:
+		return rowErr(KindFieldType, "id field %q is %s, want a string or number", r.idField, jsonType(id))
+	}
+	// encoding/json has turned lone surrogates and invalid UTF-8 into U+FFFD.
+	switch text := obj[r.textField].(type) {
+	case string:
+		rec.segs[0].data = []byte(text)
+		return nil
+	case nil:
+		if _, present := obj[r.textField]; present {
+			return rowErr(KindMissingField, "field %q is null", r.textField)
 		}
-	}
-	raw, ok := obj[r.textField]
-	switch t := jsonType(raw); {
-	case !ok:
 		return rowErr(KindMissingField, "no field %q in this line (pick the field with --text-field)", r.textField)
-	case t == "null":
-		return rowErr(KindMissingField, "field %q is null", r.textField)
-	case t != "a string":
-		return rowErr(KindFieldType, "field %q is %s, want a string", r.textField, t)
+	default:
+		return rowErr(KindFieldType, "field %q is %s, want a string", r.textField, jsonType(text))
 	}
-	// encoding/json turns lone surrogates and invalid UTF-8 into U+FFFD.
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return rowErr(KindBadJSON, "field %q: %v", r.textField, err)
-	}
-	rec.segs[0].data = []byte(s)
-	return nil
 }

@@ -143,7 +143,9 @@ func TestManifestLines(t *testing.T) {
 		"{\"id\":\"crlf\",\"text\":\"dos\"}\r",     // 12 CRLF
 		`{"id":{"x":1},"text":"object id"}`,        // 13 bad id type
 		`null`,                                     // 14 null line
-		`{"id":"last","text":"no newline at end"}`, // 15
+		`{"id":"x","text":"a"} {"id":"y"}`,         // 15 two values
+		`{"id":"bool","text":true}`,                // 16 boolean text
+		`{"id":"last","text":"no newline at end"}`, // 17
 	}
 	writeTree(t, dir, map[string]string{"m.jsonl": strings.Join(lines, "\n")})
 	set, err := scanInputs([]string{filepath.Join(dir, "m.jsonl")}, "")
@@ -170,7 +172,9 @@ func TestManifestLines(t *testing.T) {
 		{"crlf", "12", "", "dos"},
 		{"m.jsonl:13", "13", "field_type", ""},
 		{"m.jsonl:14", "14", "bad_json", ""},
-		{"last", "15", "", "no newline at end"},
+		{"m.jsonl:15", "15", "bad_json", ""},
+		{"bool", "16", "field_type", ""},
+		{"last", "17", "", "no newline at end"},
 	}
 	if len(recs) != len(wants) {
 		t.Fatalf("%d records, want %d", len(recs), len(wants))
@@ -192,8 +196,18 @@ func TestManifestLines(t *testing.T) {
 	if rd.skipped["blank_lines"] != 1 {
 		t.Errorf("blank lines = %d", rd.skipped["blank_lines"])
 	}
-	if !strings.Contains(recs[3].segs[0].err.Msg, "is a number, want a string") {
-		t.Errorf("type message = %q", recs[3].segs[0].err.Msg)
+	for i, want := range map[int]string{
+		3:  `field "text" is a number, want a string`,
+		8:  "line is an array, want a JSON object",
+		12: "line is null, want a JSON object",
+		13: "extra data after the JSON value",
+		14: `field "text" is a boolean, want a string`,
+		2:  `no field "text" in this line`,
+		4:  `field "text" is null`,
+	} {
+		if msg := recs[i].segs[0].err.Msg; !strings.Contains(msg, want) {
+			t.Errorf("record %d: message %q, want %q", i, msg, want)
+		}
 	}
 }
 
