@@ -2,6 +2,7 @@ package image
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	stdimage "image"
@@ -72,7 +73,17 @@ func decodeConfig(format string, data []byte) (stdimage.Config, error) {
 		}
 		return c, err
 	case "bmp":
-		return bmp.DecodeConfig(r)
+		c, err := bmp.DecodeConfig(r)
+		if errors.Is(err, bmp.ErrUnsupported) && len(data) >= 26 {
+			// RLE / bitfields: read the size from the BITMAPINFOHEADER
+			w := int(int32(binary.LittleEndian.Uint32(data[18:])))
+			h := int(int32(binary.LittleEndian.Uint32(data[22:])))
+			if h < 0 {
+				h = -h
+			}
+			return stdimage.Config{Width: w, Height: h}, nil
+		}
+		return c, err
 	case "tiff":
 		return tiff.DecodeConfig(r)
 	case "webp":
@@ -81,7 +92,7 @@ func decodeConfig(format string, data []byte) (stdimage.Config, error) {
 	return stdimage.Config{}, errorf(ErrUnsupportedFormat, "unknown format")
 }
 
-func decodeImage(format string, data []byte) (stdimage.Image, error) {
+func decodeImage(format string, data []byte, maxPixels int64) (stdimage.Image, error) {
 	r := bytes.NewReader(data)
 	switch format {
 	case "png":
@@ -91,7 +102,11 @@ func decodeImage(format string, data []byte) (stdimage.Image, error) {
 	case "gif":
 		return decodeGIF(data)
 	case "bmp":
-		return bmp.Decode(r)
+		m, err := bmp.Decode(r)
+		if errors.Is(err, bmp.ErrUnsupported) {
+			return decodeBMPExtra(data, maxPixels)
+		}
+		return m, err
 	case "tiff":
 		return tiff.Decode(r)
 	case "webp":
@@ -145,7 +160,7 @@ func decodeRGB(data []byte, o decodeOptions) (res *decoded, err error) {
 		return nil, errorf(ErrTooManyPixels, "%s header says %dx%d = %d pixels > MaxPixels %d; raise MaxPixels if the image is genuine",
 			format, cfg.Width, cfg.Height, int64(cfg.Width)*int64(cfg.Height), o.maxPixels)
 	}
-	img, err := decodeImage(format, data)
+	img, err := decodeImage(format, data, o.maxPixels)
 	if err != nil {
 		return nil, classify(format, err)
 	}

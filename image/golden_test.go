@@ -270,8 +270,6 @@ func checkRecord(t *testing.T, rec goldenRec, data []byte, sampleDir string, qwe
 // knownUnsupported lists corpus files PIL opens that tokenfab still refuses
 // (with a clear per-record error). Shrink this list as decoders land.
 var knownUnsupported = map[string]bool{
-	"bmp_pal8_rle_bmpsuite.bmp":             true,
-	"bmp_rgba32_v5_bmpsuite.bmp":            true,
 	"tiff_ycbcr_jpeg_compressed_pillow.tif": true,
 	"webp_animated_pillow_iss634.webp":      true,
 }
