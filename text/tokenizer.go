@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/tokenfab/tokenfab/text/internal/pretok"
@@ -181,22 +182,35 @@ func New(cfg Config) (*Tokenizer, error) {
 }
 
 // Tokenize is the modality call: the input_ids of one document, i.e. Encode
-// plus BOS/EOS as configured, in a new slice. The only error is ctx's, checked
-// before encoding. Invalid UTF-8 is not an error: it encodes losslessly.
+// plus BOS/EOS as configured, in a new slice of exactly that length (one
+// allocation; the encoding runs in a pooled buffer). The only error is ctx's,
+// checked before encoding. Invalid UTF-8 is not an error: it encodes
+// losslessly.
 func (t *Tokenizer) Tokenize(ctx context.Context, input []byte) ([]int32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ids := make([]int32, 0, len(input)/4+2)
+	bp := idPool.Get().(*[]int32)
+	buf := (*bp)[:0]
 	if t.bos >= 0 {
-		ids = append(ids, t.bos)
+		buf = append(buf, t.bos)
 	}
-	ids = t.Encode(ids, input)
+	buf = t.Encode(buf, input)
 	if t.eos >= 0 {
-		ids = append(ids, t.eos)
+		buf = append(buf, t.eos)
+	}
+	ids := make([]int32, len(buf))
+	copy(ids, buf)
+	if cap(buf) <= maxPooledIDs { // do not pin the buffer of a huge document
+		*bp = buf
+		idPool.Put(bp)
 	}
 	return ids, nil
 }
+
+const maxPooledIDs = 1 << 20
+
+var idPool = sync.Pool{New: func() any { b := make([]int32, 0, 4096); return &b }}
 
 // Encode appends the ids of text to dst and returns it; it allocates only
 // when dst must grow. Special-token text becomes its id only if allowed by

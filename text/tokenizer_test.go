@@ -336,3 +336,37 @@ func TestEncodeZeroAllocs(t *testing.T) {
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestConcurrentUse: one Tokenizer shared by goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testenv.Root(), "fixtures", "text", "*.txt"))
+	tk := tok(t, "o200k_base", true)
+	want := map[string][]int32{}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		want[f] = tk.Encode(nil, b)
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			for i := range 3 * len(files) {
+				f := files[(i+g)%len(files)]
+				b, _ := os.ReadFile(f)
+				ids, err := tk.Tokenize(context.Background(), b)
+				if err == nil && (!slices.Equal(ids, want[f]) || tk.Count(b) != len(ids)) {
+					err = os.ErrInvalid
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
