@@ -49,3 +49,15 @@ func BenchmarkSplit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTables measures building the class table, which the first Lookup
+// does once.
+func BenchmarkTables(b *testing.B) {
+	var idx [len(index)]uint16
+	rows := 0
+	for b.Loop() {
+		rows = len(buildTables(&idx)) / 256
+	}
+	b.ReportMetric(float64(rows), "rows")
+	b.ReportMetric(float64(len(idx)*2+rows*256), "table-bytes")
+}

@@ -106,28 +106,33 @@ func spanDecode(s []byte, i int, mask, want uint8) int {
 	return i
 }
 
-// initTables builds the code point table from Go's unicode tables, then
+// initTables fills index and blocks (see buildTables).
+func initTables() { blocks = buildTables(&index) }
+
+// buildTables builds the code point table from Go's unicode tables, then
 // applies the generated overrides (unicode_gen.go) where Python regex, the
-// reference, disagrees with Go's Unicode version.
-func initTables() {
+// reference, disagrees with Go's Unicode version. It fills idx and returns
+// the rows.
+func buildTables(idx *[len(index)]uint16) []uint8 {
 	flat := goClasses()
 	for _, o := range overrides {
 		for c := o.lo; c <= o.hi; c++ {
 			flat[c] = o.class
 		}
 	}
-	rows := map[[256]uint8]uint16{}
-	for b := range index {
-		var blk [256]uint8
-		copy(blk[:], flat[b<<8:])
-		row, ok := rows[blk]
+	var rows []uint8
+	seen := map[[256]uint8]uint16{}
+	for b := range idx {
+		blk := [256]uint8(flat[b<<8:])
+		row, ok := seen[blk]
 		if !ok {
-			row = uint16(len(rows))
-			rows[blk] = row
-			blocks = append(blocks, blk[:]...)
+			row = uint16(len(seen))
+			seen[blk] = row
+			rows = append(rows, blk[:]...)
 		}
-		index[b] = row
+		idx[b] = row
 	}
+	return rows
 }
 
 // goClasses returns the class of every code point by Go's unicode tables.
