@@ -31,6 +31,14 @@ func init() {
 	}
 }
 
+// clampTab[v+256] = clamp(v, 0, 255) for v in [-256, 767].
+var clampTab = func() (t [1024]uint8) {
+	for i := range t {
+		t[i] = clampU8(int32(i - 256))
+	}
+	return
+}()
+
 func clampU8(v int32) uint8 {
 	if v < 0 {
 		return 0
@@ -135,8 +143,14 @@ func jpegToRGB(m *stdimage.YCbCr) *rgbImage {
 		yo := m.YOffset(b.Min.X, b.Min.Y+y)
 		yrow := m.Y[yo : yo+w]
 		dst := out.Pix[y*w*3 : (y+1)*w*3]
-		for x := 0; x < w; x++ {
-			jpegPixel(dst[x*3:x*3+3], yrow[x], cbU[x], crU[x])
+		cbs, crs := cbU[:w], crU[:w]
+		for x, yv := range yrow {
+			yy := int32(yv) + 256
+			cb, cr := cbs[x], crs[x]
+			d := dst[x*3 : x*3+3 : x*3+3]
+			d[0] = clampTab[yy+jpegCrR[cr]]
+			d[1] = clampTab[yy+(jpegCbG[cb]+jpegCrG[cr])>>16]
+			d[2] = clampTab[yy+jpegCbB[cb]]
 		}
 	}
 	return out

@@ -271,11 +271,12 @@ func horizontalPass(dst, src []uint8, w, ch, ow, y0, y1 int, c coeffs) {
 				k := c.k[xx*ks : xx*ks+n]
 				p := in[xmin*3 : (xmin+n)*3]
 				s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-				for x, kv := range k {
-					q := p[x*3 : x*3+3 : x*3+3]
-					s0 += int32(q[0]) * kv
-					s1 += int32(q[1]) * kv
-					s2 += int32(q[2]) * kv
+				for len(k) > 0 && len(p) >= 3 {
+					kv := k[0]
+					s0 += int32(p[0]) * kv
+					s1 += int32(p[1]) * kv
+					s2 += int32(p[2]) * kv
+					k, p = k[1:], p[3:]
 				}
 				o := out[xx*3 : xx*3+3 : xx*3+3]
 				o[0], o[1], o[2] = clip8(s0), clip8(s1), clip8(s2)

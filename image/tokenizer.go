@@ -266,9 +266,15 @@ func (t *Tokenizer) patchify(tk *Tokens) {
 func (t *Tokenizer) PatchValues(tk *Tokens) []float32 {
 	out := make([]float32, len(tk.Patches))
 	per := tk.PatchDim / 3
-	for i, v := range tk.Patches {
-		c := (i % tk.PatchDim) / per
-		out[i] = t.lut[c][v]
+	for r := 0; r+tk.PatchDim <= len(tk.Patches); r += tk.PatchDim {
+		for c := 0; c < 3; c++ {
+			lut := &t.lut[c]
+			src := tk.Patches[r+c*per : r+(c+1)*per]
+			dst := out[r+c*per : r+(c+1)*per]
+			for i, v := range src {
+				dst[i] = lut[v]
+			}
+		}
 	}
 	return out
 }
