@@ -34,7 +34,7 @@ func newTable(v *vocab) *table {
 	t := &table{slots: make([]slot, 1<<bits), shift: 64 - bits, blob: v.blob, off: v.off}
 	mask := uint64(len(t.slots) - 1)
 	for r := range len(v.off) - 1 {
-		key := v.blob[v.off[r]:v.off[r+1]:v.off[r+1]] // cap = len: no read past the key
+		key := v.blob[v.off[r]:v.off[r+1]]
 		if len(key) == 0 {
 			continue
 		}
@@ -49,24 +49,23 @@ func newTable(v *vocab) *table {
 }
 
 // words packs the first 16 bytes of p (len(p) >= 1) into two little-endian
-// words, zero padded. Short keys read a whole word when the slice's capacity
-// allows it (memory safe; the extra bytes are masked off).
+// words, zero padded. It never reads past len(p) (the bytes beyond may belong
+// to another goroutine): short keys use two overlapping loads.
 func words(p []byte) (lo, hi uint64) {
-	n := len(p)
-	switch {
+	le := binary.LittleEndian
+	switch n := len(p); {
 	case n >= 16:
-		return binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint64(p[8:])
+		return le.Uint64(p), le.Uint64(p[8:])
 	case n > 8:
-		return binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint64(p[n-8:]) >> (8 * (16 - n))
+		return le.Uint64(p), le.Uint64(p[n-8:]) >> (8 * (16 - n))
 	case n == 8:
-		return binary.LittleEndian.Uint64(p), 0
-	case cap(p) >= 8:
-		return binary.LittleEndian.Uint64(p[:8]) & (1<<(8*n) - 1), 0
+		return le.Uint64(p), 0
+	case n >= 4:
+		return uint64(le.Uint32(p)) | uint64(le.Uint32(p[n-4:]))<<(8*(n-4)), 0
+	case n >= 2:
+		return uint64(le.Uint16(p)) | uint64(le.Uint16(p[n-2:]))<<(8*(n-2)), 0
 	}
-	for i := n - 1; i >= 0; i-- {
-		lo = lo<<8 | uint64(p[i])
-	}
-	return lo, 0
+	return uint64(p[0]), 0
 }
 
 func (t *table) hash(lo, hi uint64, n int) uint64 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -367,6 +368,27 @@ func TestConcurrentUse(t *testing.T) {
 	for range 4 {
 		if err := <-done; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+func TestWords(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for n := 1; n <= 24; n++ {
+		for range 50 {
+			p := make([]byte, n)
+			for i := range p {
+				p[i] = byte(r.IntN(256))
+			}
+			var want [16]byte
+			copy(want[:], p)
+			lo, hi := words(p)
+			var got [16]byte
+			binary.LittleEndian.PutUint64(got[:], lo)
+			binary.LittleEndian.PutUint64(got[8:], hi)
+			if got != want {
+				t.Fatalf("words(%x) = %x, want %x", p, got, want)
+			}
 		}
 	}
 }
