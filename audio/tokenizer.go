@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strconv"
 )
 
 // Presets.
@@ -17,8 +18,12 @@ const (
 // Config builds a Tokenizer: a preset plus overrides. The zero value is
 // whisper-80 with the torchaudio resampler and chunked long audio.
 type Config struct {
-	// Preset is "whisper-80" (default), "whisper-128" or "ast".
+	// Preset is "whisper-80" (default), "whisper-128", "ast" or "log-mel"
+	// (configured by LogMel).
 	Preset string
+	// LogMel configures the "log-mel" preset (zero fields: librosa's
+	// defaults; see LogMelConfig). Ignored by the other presets.
+	LogMel LogMelConfig
 	// Resampler converts the decoded rate to the preset's 16 kHz:
 	// "torchaudio" (default; a port of torchaudio.functional.resample,
 	// sinc × Hann, width 6, rolloff 0.99) or "ffmpeg" (decode, downmix and
@@ -63,7 +68,8 @@ type Tokens struct {
 	GridTHW  [3]int32
 	// NumTokens: frames (Whisper: Chunks·3000) or patches (AST: 1212).
 	NumTokens int
-	// SampleRate is the rate of the features' input, Hz (16000).
+	// SampleRate is the rate of the features' input, Hz (16000; log-mel:
+	// LogMel.SampleRate).
 	SampleRate int
 	// SourceRate is the decoded file's rate, Hz; SourceChannels its channels.
 	SourceRate     int
@@ -84,8 +90,10 @@ type Tokens struct {
 // Tokenizer turns audio files into spectrogram tokens. Safe for concurrent
 // use.
 type Tokenizer struct {
-	cfg   Config
-	nMels int
+	cfg    Config
+	nMels  int
+	rate   int           // feature sample rate, Hz
+	logmel *logMelEngine // "log-mel" preset only
 }
 
 // New validates cfg and builds a Tokenizer. Errors wrap ErrConfig.
@@ -93,8 +101,15 @@ func New(cfg Config) (*Tokenizer, error) {
 	if cfg.Preset == "" {
 		cfg.Preset = PresetWhisper80
 	}
-	t := &Tokenizer{cfg: cfg}
+	t := &Tokenizer{cfg: cfg, rate: 16000}
 	switch cfg.Preset {
+	case PresetLogMel:
+		e, err := newLogMelEngine(cfg.LogMel)
+		if err != nil {
+			return nil, err
+		}
+		t.logmel, t.nMels, t.rate = e, e.c.NMels, e.c.SampleRate
+		t.cfg.LogMel = e.c
 	case PresetWhisper80:
 		t.nMels = 80
 	case PresetWhisper128:
@@ -102,7 +117,7 @@ func New(cfg Config) (*Tokenizer, error) {
 	case PresetAST:
 		t.nMels = astMels
 	default:
-		return nil, fmt.Errorf("%w: Preset %q (want whisper-80, whisper-128 or ast)", ErrConfig, cfg.Preset)
+		return nil, fmt.Errorf("%w: Preset %q (want whisper-80, whisper-128, ast or log-mel)", ErrConfig, cfg.Preset)
 	}
 	switch t.cfg.Resampler {
 	case "":
@@ -152,7 +167,7 @@ func (t *Tokenizer) Name() string { return t.cfg.Preset }
 func (t *Tokenizer) Describe() map[string]any {
 	d := map[string]any{
 		"preset":               t.cfg.Preset,
-		"sample_rate":          16000,
+		"sample_rate":          t.rate,
 		"n_mels":               t.nMels,
 		"resampler":            t.cfg.Resampler,
 		"downmix":              t.cfg.Downmix,
@@ -163,6 +178,10 @@ func (t *Tokenizer) Describe() map[string]any {
 		d["resampler_params"] = "sinc_interp_hann lowpass_filter_width=6 rolloff=0.99"
 	}
 	switch t.cfg.Preset {
+	case PresetLogMel:
+		d["reference"] = "librosa.feature.melspectrogram formulas (as transformers audio_utils.spectrogram/mel_filter_bank), then log"
+		d["log_mel"] = t.logmel.describe()
+		d["num_tokens"] = "frames"
 	case PresetAST:
 		d["reference"] = "transformers ASTFeatureExtractor (torchaudio.compliance.kaldi.fbank)"
 		d["features"] = "kaldi fbank: 25 ms / 10 ms, snip_edges, dc removal, preemphasis 0.97, hanning (symmetric), 512-point FFT, 128 mel 20-8000 Hz, log floor 1.1920929e-07; pad/cut to 1024 frames; (x+4.2677393)/9.1379948"
@@ -197,7 +216,7 @@ func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 	}
 	var (
 		x   []float32
-		tok = &Tokens{SampleRate: 16000}
+		tok = &Tokens{SampleRate: t.rate}
 	)
 	if t.cfg.Resampler == "ffmpeg" {
 		pcm, err := DecodeContext(ctx, data, DecodeOptions{FFmpeg: t.cfg.FFmpeg})
@@ -205,7 +224,7 @@ func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 			return nil, err
 		}
 		tok.SourceRate, tok.SourceChannels, tok.Codec = pcm.SampleRate, pcm.Channels, pcm.Codec
-		if x, err = whisperLoadAudio(ctx, data, t.cfg.FFmpeg); err != nil {
+		if x, err = whisperLoadAudio(ctx, data, t.cfg.FFmpeg, t.rate); err != nil {
 			return nil, err
 		}
 		tok.Truncated = pcm.Truncated
@@ -223,18 +242,24 @@ func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 		} else {
 			x = pcm.Mono()
 		}
-		r, err := NewResampler(pcm.SampleRate, 16000)
+		r, err := NewResampler(pcm.SampleRate, t.rate)
 		if err != nil {
 			return nil, err
 		}
 		x = r.Resample(x)
 	}
-	tok.DurationSeconds = float64(len(x)) / 16000
+	tok.DurationSeconds = float64(len(x)) / float64(t.rate)
 	if t.cfg.MaxDurationSeconds > 0 && tok.DurationSeconds > t.cfg.MaxDurationSeconds {
 		return nil, fmt.Errorf("%w: %.1f s > %.1f s", ErrTooLong, tok.DurationSeconds, t.cfg.MaxDurationSeconds)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if t.logmel != nil {
+		mel, nf := t.logmel.compute(x)
+		tok.Mel, tok.NMels, tok.NFrames, tok.NumTokens = mel, t.nMels, nf, nf
+		tok.Chunks, tok.ChunkFrames = 1, nf
+		return tok, nil
 	}
 	if t.cfg.Preset == PresetAST {
 		feat, cut := ASTFeatures(x)
@@ -260,13 +285,13 @@ func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 // whisperLoadAudio is openai/whisper audio.load_audio: ffmpeg decodes,
 // downmixes (-ac 1) and resamples (swresample default) to 16-kHz s16le;
 // samples are int16/32768.
-func whisperLoadAudio(ctx context.Context, data []byte, ffopt string) ([]float32, error) {
+func whisperLoadAudio(ctx context.Context, data []byte, ffopt string, rate int) ([]float32, error) {
 	ff, err := ffmpegPath(ffopt)
 	if err != nil {
 		return nil, &DecodeError{Format: "ffmpeg", Kind: ErrNeedFFmpeg, Detail: "Resampler \"ffmpeg\""}
 	}
 	cmd := exec.CommandContext(ctx, ff, "-nostdin", "-threads", "0", "-v", "error", "-i", "pipe:0",
-		"-f", "s16le", "-ac", "1", "-acodec", "pcm_s16le", "-ar", "16000", "pipe:1")
+		"-f", "s16le", "-ac", "1", "-acodec", "pcm_s16le", "-ar", strconv.Itoa(rate), "pipe:1")
 	cmd.Stdin = bytes.NewReader(data)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

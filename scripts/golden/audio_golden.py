@@ -101,6 +101,28 @@ for name, x in signals.items():
     save(f"ast_{name.replace('corpus:', 'corpus_')}", v,
          ref="ASTFeatureExtractor() defaults (kaldi fbank 128, max_length 1024, AudioSet mean/std)", layout="[frame 1024, mel 128]")
 
+# ---- log-mel -------------------------------------------------------------
+# librosa.feature.melspectrogram defaults (n_fft 2048, hop 512, 128 Slaney
+# mels with Slaney norm, centre with constant padding, power 2) at 16 kHz via
+# transformers audio_utils (which implements librosa's formulas), log10 with
+# floor 1e-10; and torchaudio.transforms.MelSpectrogram defaults (n_fft 400,
+# hop 200, 128 HTK mels, no norm, reflect) then log10(clamp(1e-10)).
+from transformers.audio_utils import spectrogram, window_function, mel_filter_bank
+for name in ("chirp_3s", "noise_1s", "hundred_samples"):
+    x = signals[name].astype(np.float64)
+    fb = mel_filter_bank(num_frequency_bins=1025, num_mel_filters=128, min_frequency=0.0, max_frequency=8000.0,
+                         sampling_rate=SR, norm="slaney", mel_scale="slaney")
+    v = spectrogram(x, window_function(2048, "hann"), frame_length=2048, hop_length=512, power=2.0, center=True,
+                    pad_mode="constant", mel_filters=fb, mel_floor=1e-10, log_mel="log10")
+    save(f"logmel_librosa_{name}", v.T,
+         ref="transformers audio_utils.spectrogram(hann 2048 periodic, hop 512, center, pad_mode=constant, power 2, mel_filter_bank(1025,128,0,8000,16000,slaney,slaney), log10 floor 1e-10)",
+         layout="[frame, mel]")
+    if len(x) <= 200:
+        continue  # torch's reflect padding needs more than n_fft/2 samples
+    ms = torchaudio.transforms.MelSpectrogram(sample_rate=SR)(torch.from_numpy(signals[name]))
+    save(f"logmel_torchaudio_{name}", torch.clamp(ms, min=1e-10).log10().numpy().T,
+         ref="torchaudio.transforms.MelSpectrogram(sample_rate=16000) defaults, then clamp(1e-10).log10()", layout="[frame, mel]")
+
 # ---- Resample ------------------------------------------------------------
 rs_cases = [(44100, 16000), (48000, 16000), (22050, 16000), (8000, 16000), (32000, 16000), (16000, 22050), (11025, 16000)]
 for orig, new in rs_cases:
