@@ -74,7 +74,24 @@ func classAt(s []byte, i int) (uint8, int) {
 	return c, 1
 }
 
+// classDecode is classAt for a byte from utf8.RuneSelf up. It decodes
+// valid two- and three-byte sequences (Latin to CJK) itself and leaves the
+// rest to utf8.DecodeRune, which takes an invalid byte as (U+FFFD, 1).
 func classDecode(s []byte, i int) (uint8, int) {
+	b0 := s[i]
+	switch {
+	case 0xC2 <= b0 && b0 < 0xE0 && i+1 < len(s):
+		if b1 := s[i+1]; b1&0xC0 == 0x80 {
+			return runeClass(rune(b0&0x1F)<<6 | rune(b1&0x3F)), 2
+		}
+	case 0xE0 <= b0 && b0 < 0xF0 && i+2 < len(s):
+		b1, b2 := s[i+1], s[i+2]
+		r := rune(b0&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F)
+		// continuation bytes, no overlong form (r >= 0x800), no surrogate
+		if b1&0xC0 == 0x80 && b2&0xC0 == 0x80 && r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+			return runeClass(r), 3
+		}
+	}
 	r, n := utf8.DecodeRune(s[i:])
 	return runeClass(r), n
 }

@@ -133,3 +133,26 @@ func writeOverrides(t *testing.T, want []uint8) {
 	}
 	t.Logf("%d override runs", n)
 }
+
+// TestClassDecode checks classDecode's own UTF-8 decoding against
+// utf8.DecodeRune on every input of one to three bytes with a lead byte from
+// 0x80 up, alone and followed by an ASCII byte.
+func TestClassDecode(t *testing.T) {
+	Lookup("gpt2")
+	check := func(s []byte) {
+		r, w := utf8.DecodeRune(s)
+		if c, cw := classDecode(s, 0); c != runeClass(r) || cw != w {
+			t.Fatalf("classDecode(% x) = %06b, %d; DecodeRune: U+%04X (%06b), %d", s, c, cw, r, runeClass(r), w)
+		}
+	}
+	for lead := 0x80; lead < 0x100; lead++ {
+		check([]byte{byte(lead)})
+		for b1 := range 256 {
+			check([]byte{byte(lead), byte(b1)})
+			for b2 := range 256 {
+				check([]byte{byte(lead), byte(b1), byte(b2)})
+				check([]byte{byte(lead), byte(b1), byte(b2), 'a'})
+			}
+		}
+	}
+}
