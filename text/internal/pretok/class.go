@@ -9,7 +9,7 @@ import (
 )
 
 // Character classes, as bits of one byte. They are exactly the classes the
-// split regexes test, with Python regex's meaning of each (see unicode.go).
+// split regexes test, with Python regex's meaning of each (checked by unicode_test.go).
 const (
 	cL  = 1 << iota // \p{L}
 	cN              // \p{N}
