@@ -17,14 +17,13 @@ const maxRank = 1 << 24
 // vocab is an immutable rank table (token bytes → rank, rank = id = merge
 // priority), shared by every Tokenizer built on the same file.
 type vocab struct {
-	ranks    map[string]int32 // keys are substrings of one string: one allocation
-	tab      *table           // the same as ranks, laid out for the hot path
-	byteRank [256]int32       // rank of every single byte
-	pairRank []int32          // rank of every 2-byte string (index b0<<8|b1), or noRank
-	blob     []byte           // token bytes in rank order
-	off      []uint32         // rank r is blob[off[r]:off[r+1]]; empty means no such rank
-	sha256   string           // hex sha256 of the file bytes
-	caches   sync.Pool        // *mergeCache
+	tab      *table     // token bytes → rank
+	byteRank [256]int32 // rank of every single byte
+	pairRank []int32    // rank of every 2-byte string (index b0<<8|b1), or noRank
+	blob     []byte     // token bytes in rank order
+	off      []uint32   // rank r is blob[off[r]:off[r+1]]; empty means no such rank
+	sha256   string     // hex sha256 of the file bytes
+	caches   sync.Pool  // *mergeCache
 	maxRank  int32
 }
 
@@ -74,7 +73,6 @@ func parseTiktoken(name string, data []byte) (*vocab, error) {
 		return nil, fmt.Errorf("text: %s has no ranks; want lines of `base64-token rank`", name)
 	}
 	v := &vocab{
-		ranks:   make(map[string]int32, len(entries)),
 		sha256:  hex.EncodeToString(sum[:]),
 		maxRank: maxR,
 		off:     make([]uint32, int(maxR)+2),
@@ -98,34 +96,22 @@ func parseTiktoken(name string, data []byte) (*vocab, error) {
 		}
 	}
 	v.off[len(byRank)] = uint32(len(v.blob))
-	keys := string(v.blob)
-	for r := range byRank {
-		if v.off[r+1] == v.off[r] {
-			continue
-		}
-		k := keys[v.off[r]:v.off[r+1]]
-		if _, dup := v.ranks[k]; dup {
-			return nil, fmt.Errorf("text: %s: token %q has two ranks; every token must appear once", name, clip([]byte(k)))
-		}
-		v.ranks[k] = int32(r)
+	tab, dup := newTable(v)
+	if dup >= 0 {
+		return nil, fmt.Errorf("text: %s: token %q has two ranks; every token must appear once", name, clip(v.token(dup)))
 	}
+	v.tab = tab
 	for b := range 256 {
-		r, ok := v.ranks[string([]byte{byte(b)})]
-		if !ok {
+		r := tab.get([]byte{byte(b)})
+		if r == noRank {
 			return nil, fmt.Errorf("text: %s lacks the single-byte token 0x%02x; byte-level BPE needs all 256 bytes so any input can be encoded", name, b)
 		}
 		v.byteRank[b] = r
 	}
 	v.pairRank = make([]int32, 1<<16)
 	for i := range v.pairRank {
-		v.pairRank[i] = noRank
+		v.pairRank[i] = tab.get([]byte{byte(i >> 8), byte(i)})
 	}
-	for k, r := range v.ranks {
-		if len(k) == 2 {
-			v.pairRank[int(k[0])<<8|int(k[1])] = r
-		}
-	}
-	v.tab = newTable(v)
 	return v, nil
 }
 

@@ -20,7 +20,9 @@ type slot struct {
 	n      int32 // key length; 0 = empty
 }
 
-func newTable(v *vocab) *table {
+// newTable indexes every rank of v. If two ranks have the same bytes it
+// returns the later one as dup (else dup is -1).
+func newTable(v *vocab) (t *table, dup int32) {
 	count := 0
 	for r := range len(v.off) - 1 {
 		if v.off[r+1] > v.off[r] {
@@ -31,12 +33,15 @@ func newTable(v *vocab) *table {
 	for 1<<bits < 2*count {
 		bits++
 	}
-	t := &table{slots: make([]slot, 1<<bits), shift: 64 - bits, blob: v.blob, off: v.off}
+	t = &table{slots: make([]slot, 1<<bits), shift: 64 - bits, blob: v.blob, off: v.off}
 	mask := uint64(len(t.slots) - 1)
 	for r := range len(v.off) - 1 {
 		key := v.blob[v.off[r]:v.off[r+1]]
 		if len(key) == 0 {
 			continue
+		}
+		if t.get(key) != noRank {
+			return nil, int32(r)
 		}
 		lo, hi := words(key)
 		i := t.hash(lo, hi, len(key))
@@ -45,7 +50,7 @@ func newTable(v *vocab) *table {
 		}
 		t.slots[i] = slot{lo, hi, int32(r), int32(len(key))}
 	}
-	return t
+	return t, -1
 }
 
 // words packs the first 16 bytes of p (len(p) >= 1) into two little-endian
