@@ -1,7 +1,9 @@
 package text
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"sync"
 )
@@ -63,16 +65,16 @@ func loadEmbedded(b builtin) (*vocab, error) {
 			lv.err = fmt.Errorf("text: embedded %s missing: %w", b.file, err)
 			return
 		}
-		v, err := parseTiktoken(b.file, data)
-		if err != nil {
-			lv.err = err
-			return
-		}
-		if v.sha256 != b.sha256 {
-			lv.err = fmt.Errorf("text: embedded %s has sha256 %s, want %s; the file is corrupt, restore it from tiktoken", b.file, v.sha256, b.sha256)
-			return
-		}
-		lv.v = v
+		lv.v, lv.err = parseChecked(b, data)
 	})
 	return lv.v, lv.err
+}
+
+// parseChecked parses an embedded rank file after checking its sha256.
+func parseChecked(b builtin, data []byte) (*vocab, error) {
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); got != b.sha256 {
+		return nil, fmt.Errorf("text: embedded %s has sha256 %s, want %s (tiktoken's); the file is corrupt: restore it from tiktoken", b.file, got, b.sha256)
+	}
+	return parseTiktoken(b.file, data)
 }

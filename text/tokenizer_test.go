@@ -392,3 +392,19 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+func TestEmbeddedChecksum(t *testing.T) {
+	b := builtins["r50k_base"]
+	data, err := encodingFiles.ReadFile("encodings/" + b.file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseChecked(b, data); err != nil {
+		t.Fatalf("intact file: %v", err)
+	}
+	bad := slices.Clone(data)
+	bad[100] ^= 1
+	if _, err := parseChecked(b, bad); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Errorf("corrupt file: err = %v, want a sha256 mismatch", err)
+	}
+}
