@@ -96,11 +96,32 @@ const (
 // power writes |rfft(x)_k|² for k = 0..n/2 into dst; len(x) == n.
 func (f *realFFT) power(dst, x []float64) {
 	sc := f.pool.Get().(*fftScratch)
+	for i := range f.m {
+		sc.ar[i], sc.ai[i] = x[2*i], x[2*i+1]
+	}
+	f.powerPacked(dst, sc)
+	f.pool.Put(sc)
+}
+
+// powerWindowed is power of the frame x[i]·w[i] (float32 samples, float64
+// window), packing and windowing in one pass.
+func (f *realFFT) powerWindowed(dst []float64, x []float32, w []float64) {
+	sc := f.pool.Get().(*fftScratch)
+	ar, ai := sc.ar[:f.m], sc.ai[:f.m]
+	x, w = x[:2*f.m], w[:2*f.m]
+	for i := range ar {
+		ar[i] = float64(x[2*i]) * w[2*i]
+		ai[i] = float64(x[2*i+1]) * w[2*i+1]
+	}
+	f.powerPacked(dst, sc)
+	f.pool.Put(sc)
+}
+
+// powerPacked transforms sc.ar + i·sc.ai (the packed frame) in place and
+// writes the power spectrum.
+func (f *realFFT) powerPacked(dst []float64, sc *fftScratch) {
 	ar, ai, br, bi := sc.ar, sc.ai, sc.br, sc.bi
 	m := f.m
-	for i := range m {
-		ar[i], ai[i] = x[2*i], x[2*i+1]
-	}
 	for _, st := range f.stages {
 		stockham(&st, ar, ai, br, bi)
 		ar, ai, br, bi = br, bi, ar, ai
@@ -122,7 +143,6 @@ func (f *realFFT) power(dst, x []float64) {
 		xi := ei + wr*oi + wi*or
 		dst[k] = xr*xr + xi*xi
 	}
-	f.pool.Put(sc)
 }
 
 // stockham runs one radix-p stage: for j < l, q < s, the p inputs
@@ -199,14 +219,14 @@ func stockham(st *fftStage, xr, xi, yr, yi []float64) {
 				b3r, b3i := m2r-n2i, m2i+n2r
 				o := q + s*5*j
 				yr[o], yi[o] = a0r+s14r+s23r, a0i+s14i+s23i
-				cm := func(off int, br, bi float64, k int) {
-					wr, wi := st.wRe[w+k], st.wIm[w+k]
-					yr[o+off], yi[o+off] = br*wr-bi*wi, br*wi+bi*wr
-				}
-				cm(s, b1r, b1i, 1)
-				cm(2*s, b2r, b2i, 2)
-				cm(3*s, b3r, b3i, 3)
-				cm(4*s, b4r, b4i, 4)
+				wr, wi := st.wRe[w+1], st.wIm[w+1]
+				yr[o+s], yi[o+s] = b1r*wr-b1i*wi, b1r*wi+b1i*wr
+				wr, wi = st.wRe[w+2], st.wIm[w+2]
+				yr[o+2*s], yi[o+2*s] = b2r*wr-b2i*wi, b2r*wi+b2i*wr
+				wr, wi = st.wRe[w+3], st.wIm[w+3]
+				yr[o+3*s], yi[o+3*s] = b3r*wr-b3i*wi, b3r*wi+b3i*wr
+				wr, wi = st.wRe[w+4], st.wIm[w+4]
+				yr[o+4*s], yi[o+4*s] = b4r*wr-b4i*wi, b4r*wi+b4i*wr
 			}
 		}
 	case 3:

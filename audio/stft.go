@@ -87,9 +87,10 @@ func reflectIndex(i, n int) int {
 	return i
 }
 
-// log10Fast is log10(x) for positive normal x, to about 1e-15 relative
-// (tested against math.Log10): frexp, then the atanh series
-// ln m = 2(s + s³/3 + … + s¹³/13), s = (m−1)/(m+1), m ∈ [√½, √2).
+// log10Fast is log10(x) for positive normal x, to about 3e-10 absolute
+// (tested against math.Log10; the result is rounded to float32, whose ulp
+// near 1 is 6e-8): frexp, then the atanh series
+// ln m = 2(s + s³/3 + … + s⁹/9), s = (m−1)/(m+1), m ∈ [√½, √2), |s| ≤ 0.172.
 func log10Fast(x float64) float64 {
 	b := math.Float64bits(x)
 	e := int(b>>52&0x7ff) - 1023
@@ -100,6 +101,6 @@ func log10Fast(x float64) float64 {
 	}
 	s := (m - 1) / (m + 1)
 	s2 := s * s
-	ln := 2 * s * (1 + s2*(1.0/3+s2*(1.0/5+s2*(1.0/7+s2*(1.0/9+s2*(1.0/11+s2*(1.0/13+s2*(1.0/15))))))))
+	ln := 2 * s * (1 + s2*(1.0/3+s2*(1.0/5+s2*(1.0/7+s2*(1.0/9+s2*(1.0/11))))))
 	return (ln + float64(e)*math.Ln2) * (1 / math.Ln10)
 }

@@ -50,6 +50,7 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 	}
 	f := getPowerFFT(whisperNFFT)
 	defer putPowerFFT(f)
+	fast := f.fast
 	sc := whisperScratch.Get().(*whisperBuf)
 	defer whisperScratch.Put(sc)
 	if cap(sc.mel) < whisperFrames*nMels {
@@ -61,12 +62,16 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 	for t := range whisperFrames {
 		lo := t*whisperHop - pad
 		zero := true
+		m := mel[t*nMels : (t+1)*nMels]
 		if lo >= 0 && lo+whisperNFFT <= len(x) {
-			s := x[lo : lo+whisperNFFT]
-			for i, w := range whisperWindow {
-				frame[i] = float64(s[i]) * w
+			fast.powerWindowed(power, x[lo:lo+whisperNFFT], whisperWindow)
+			bank.apply(m, power)
+			for _, v := range m {
+				if v > maxE {
+					maxE = v
+				}
 			}
-			zero = false
+			continue
 		} else {
 			for i, w := range whisperWindow {
 				v := sample(lo + i)
@@ -76,7 +81,6 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 				}
 			}
 		}
-		m := mel[t*nMels : (t+1)*nMels]
 		if zero {
 			clear(m)
 			continue
