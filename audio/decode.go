@@ -186,7 +186,9 @@ func DecodeVorbis(data []byte) (pcm *PCM, err error) {
 			pcm, err = nil, corrupt("vorbis", "decoder panicked", fmt.Errorf("%v", r))
 		}
 	}()
-	r, err := oggvorbis.NewReader(bytes.NewReader(data))
+	// A plain io.Reader: given a Seeker, oggvorbis seeks to the last page
+	// first and fails on a truncated file.
+	r, err := oggvorbis.NewReader(struct{ io.Reader }{bytes.NewReader(data)})
 	if err != nil {
 		return nil, corrupt("vorbis", "bad Ogg Vorbis headers", err)
 	}

@@ -25,6 +25,9 @@ def bench(name, f, reps=20):
 
 bench("whisper-80 HF numpy path", lambda: fe._np_extract_fbank_features(x[None, :].astype(np.float64), "cpu"))
 bench("whisper-80 HF torch path (CPU)", lambda: fe(x, sampling_rate=16000, return_tensors="np"))
+# The Go benchmark BenchmarkWhisper80Speech8s: 8 s of signal, padded to 30 s.
+x8 = x[:128000].copy()
+bench("whisper-80 HF torch path, 8 s input (padded to 30 s)", lambda: fe(x8, sampling_rate=16000, return_tensors="np"))
 ast = ASTFeatureExtractor()
 x10 = x[:163840]
 bench("ast HF (torchaudio kaldi) 10.24 s", lambda: ast(x10, sampling_rate=16000, return_tensors="np"))
