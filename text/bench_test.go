@@ -25,7 +25,7 @@ func benchInput(b *testing.B) []byte {
 // BenchmarkEncode: MB/s of Encode on the whole file in one call, reusing dst.
 func BenchmarkEncode(b *testing.B) {
 	in := benchInput(b)
-	for _, enc := range []string{"cl100k_base", "o200k_base", "r50k_base"} {
+	for _, enc := range []string{"cl100k_base", "o200k_base", "r50k_base", "p50k_base"} {
 		b.Run(enc, func(b *testing.B) {
 			tk := tok(b, enc, false)
 			dst := tk.Encode(nil, in)
