@@ -116,7 +116,7 @@ func KaldiFbank(x []float32) ([]float32, int) {
 		astBank.apply(mel, power)
 		o := out[t*astMels : (t+1)*astMels]
 		for m, v := range mel {
-			o[m] = float32(math.Log(math.Max(v, kaldiEps)))
+			o[m] = float32(log10Fast(math.Max(v, kaldiEps)) * math.Ln10)
 		}
 	}
 	return out, n
