@@ -26,8 +26,10 @@ type Modality interface {
 
 // Payload is the token columns of one output row. Only the fields of the
 // producing modality are set; the others stay zero and are written as null.
-// Only NumTokens and InputIDs have columns today; the others get theirs
-// (one entry in the columns table, pipeline/schema.go) with their modality.
+// Columns exist for NumTokens, InputIDs and, when an image tokenizer is
+// registered (NewImage), the patches and grid_thw of images; audio and video
+// get theirs (an entry in their adapter's column list, pipeline/schema.go)
+// with their modality.
 type Payload struct {
 	// NumTokens is the number of tokens the segment costs: len(InputIDs) for
 	// text, patches (after merging) for images and video, frames for audio.
@@ -37,11 +39,17 @@ type Payload struct {
 	// writes null (the modality has no ids); a non-nil empty slice writes
 	// an empty list (an empty text).
 	InputIDs []int32
-	// Patches is patch rows of PatchDim values each, row-major
-	// (column patches, list<fixed_size_list<float32, PatchDim>>).
-	Patches  []float32
-	PatchDim int
-	// GridTHW is the patch grid (temporal, height, width); valid when HasGrid.
+	// Patches are image patch rows of PatchDim uint8 samples each, row-major:
+	// [NumPatches*PatchDim]uint8 (column patches,
+	// list<fixed_size_list<uint8, PatchDim>>, the default patch dtype).
+	// PatchValues is the same layout in float32 (normalized pixel values)
+	// for a job whose patch dtype is float32. A row sets at most one of
+	// them, the one matching the job's column type.
+	Patches     []uint8
+	PatchValues []float32
+	PatchDim    int
+	// GridTHW is the patch grid (temporal, height, width) in patches;
+	// valid when HasGrid (column grid_thw, fixed_size_list<int32, 3>).
 	GridTHW [3]int32
 	HasGrid bool
 	// Mel is log-mel frames of NMels values each, frame-major

@@ -31,6 +31,11 @@ type Options struct {
 	Modalities []Modality
 	// TextField and IDField name the manifest fields (default "text", "id").
 	TextField, IDField string
+	// ImageField, if set, names a manifest field holding an image path,
+	// relative to the manifest's directory (which it cannot leave: it is
+	// opened through os.Root). A line with text and an image gives two
+	// rows with the same id: the text (segment 0), then the image.
+	ImageField string
 	// Format and Compression of the part files (default arrow, none).
 	Format      Format
 	Compression Compression
@@ -47,8 +52,12 @@ type Options struct {
 	// MaxRecordBytes caps one record's input (a file, a manifest line);
 	// larger ones become too_large rows (default 64 MiB).
 	MaxRecordBytes int64
-	// InFlightBytes bounds the input bytes held between reading and writing
-	// (default 64 MiB; a larger single record still passes, alone).
+	// InFlightBytes bounds the bytes held between reading and writing: the
+	// input of records not yet written plus the tokenized rows waiting for
+	// their turn (default 64 MiB). A record larger than that still passes,
+	// alone; tokenized rows can overshoot it by at most one record per
+	// worker, because a worker only starts while the budget has room (or
+	// its record is the next one to be written).
 	InFlightBytes int64
 	// LimitErrors enables MaxErrors: once more than MaxErrors rows have
 	// failed the job stops (after writing that row), leaving valid files,
@@ -105,24 +114,29 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	jobOpts := map[string]any{"text_field": o.TextField, "id_field": o.IDField,
 		"format": string(o.Format), "compression": string(o.Compression)}
+	if o.ImageField != "" {
+		jobOpts["image_field"] = o.ImageField
+	}
 	for k, v := range o.JobOptions {
 		jobOpts[k] = v
 	}
-	schema, err := newSchema(describe, jobOpts)
+	lay := newLayout(mods)
+	schema, err := lay.schema(describe, jobOpts)
 	if err != nil {
 		return nil, configErr("%v", err)
 	}
 	pw, err := newPartWriter(writerConfig{dir: o.OutputDir, format: o.Format, compression: o.Compression,
-		mem: o.Allocator, schema: schema, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes})
+		mem: o.Allocator, schema: schema, lay: lay, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes})
 	if err != nil {
 		return nil, err
 	}
 
 	sum := newSummary(o.Inputs, o.OutputDir)
 	sum.Workers = o.Workers
-	rd := &reader{textField: o.TextField, idField: o.IDField, maxRecord: o.MaxRecordBytes,
+	rd := &reader{textField: o.TextField, idField: o.IDField, imageField: o.ImageField, maxRecord: o.MaxRecordBytes,
 		needsData: func(m string) bool { return mods[m] != nil }, skipped: map[string]int64{}}
-	stopped, werr := execute(ctx, o, mods, set, rd, pw, sum)
+	defer rd.close()
+	stopped, werr := execute(ctx, o, mods, lay, set, rd, pw, sum)
 	if werr != nil {
 		pw.abort()
 	} else if cerr := pw.close(); cerr != nil {
@@ -181,6 +195,9 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 	}
 	if o.IDField == "" {
 		o.IDField = "id"
+	}
+	if o.ImageField != "" && (o.ImageField == o.TextField || o.ImageField == o.IDField) {
+		return o, nil, configErr("the image field %q is also the text or id field; pick another --image-field", o.ImageField)
 	}
 	if o.Format == "" {
 		o.Format = FormatArrow
@@ -245,13 +262,17 @@ func prepareOutput(dir string, overwrite bool) error {
 // are ready; the writer waits on jobs in input order.
 type job struct {
 	rec  *record
+	seq  int64 // position in the output order
 	rows []row
-	done chan struct{}
+	// charged is what the tokenized rows (and any file read while parsing
+	// a manifest line) hold against the in-flight budget until written.
+	charged int64
+	done    chan struct{}
 }
 
 // execute runs the source, the workers and the ordered writer loop. It
 // returns why the job stopped early ("" if it did not) and any write error.
-func execute(parent context.Context, o Options, mods map[string]Modality, set *inputSet, rd *reader,
+func execute(parent context.Context, o Options, mods map[string]Modality, lay *layout, set *inputSet, rd *reader,
 	pw *partWriter, sum *Summary) (stopped string, werr error) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
@@ -266,18 +287,21 @@ func execute(parent context.Context, o Options, mods map[string]Modality, set *i
 		defer wg.Done()
 		defer close(order)
 		defer close(work)
+		var seq int64
 		emit := func(rec *record) error {
 			if err := budget.acquire(ctx, rec.held); err != nil {
 				return err
 			}
-			j := &job{rec: rec, done: make(chan struct{})}
+			j := &job{rec: rec, seq: seq, done: make(chan struct{})}
+			seq++
 			select {
 			case order <- j:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 			if !rec.needsWork() {
-				j.rows = route(ctx, rec, mods)
+				j.rows, j.charged = route(ctx, rec, mods, lay)
+				budget.charge(j.charged)
 				close(j.done)
 				return nil
 			}
@@ -299,7 +323,12 @@ func execute(parent context.Context, o Options, mods map[string]Modality, set *i
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				j.rows = route(ctx, j.rec, mods)
+				// Wait for room unless this is the record the writer
+				// needs next (which keeps the pipeline moving).
+				if budget.admit(ctx, j.seq) == nil {
+					j.rows, j.charged = route(ctx, j.rec, mods, lay)
+					budget.charge(j.charged)
+				}
 				close(j.done)
 			}
 		}()
@@ -308,6 +337,7 @@ func execute(parent context.Context, o Options, mods map[string]Modality, set *i
 
 	prog := Progress{TotalBytes: set.bytes}
 	for j := range order {
+		budget.setHead(j.seq)
 		select {
 		case <-j.done:
 		case <-ctx.Done():
@@ -331,6 +361,7 @@ func execute(parent context.Context, o Options, mods map[string]Modality, set *i
 		sum.Records++
 		sum.BytesIn += j.rec.in
 		budget.release(j.rec.held)
+		budget.refund(j.charged)
 		if o.Progress != nil {
 			prog.Records, prog.Rows, prog.Errors, prog.Tokens, prog.BytesIn = sum.Records, sum.Rows, sum.Errors.Total, sum.Tokens, sum.BytesIn
 			o.Progress(prog)
@@ -361,11 +392,14 @@ func (rec *record) needsWork() bool {
 }
 
 // route tokenizes each segment of a record with its modality and returns
-// one row per segment. It never fails: failures are row errors.
-func route(ctx context.Context, rec *record, mods map[string]Modality) []row {
+// one row per segment, and the bytes the rows (plus any file read for the
+// record) hold until they are written. It never fails: failures are row
+// errors.
+func route(ctx context.Context, rec *record, mods map[string]Modality, lay *layout) ([]row, int64) {
 	if rec.line != nil {
 		rec.parser.parseLine(rec)
 	}
+	held := rec.files // files named by a manifest line (images), read by parseLine
 	rows := make([]row, len(rec.segs))
 	for i := range rec.segs {
 		s := &rec.segs[i]
@@ -378,15 +412,21 @@ func route(ctx context.Context, rec *record, mods map[string]Modality) []row {
 			}
 		}
 		if r.err == nil {
-			if n := rowBytes(&r); n > MaxBatchBytes {
-				r.err = rowErr(KindTooLarge, "the row would take %d bytes, over the %d MiB record batch limit; split the input", n, MaxBatchBytes>>20)
-				r.p = Payload{}
+			r.err = lay.check(&r.p)
+		}
+		if r.err == nil {
+			if n := lay.rowBytes(&r); n > MaxBatchBytes {
+				r.err = rowErr(KindTooLarge, "the row would take %d bytes, over the %d MiB record batch limit; split the input, or for images lower --max-pixels or use --patch-dtype uint8", n, MaxBatchBytes>>20)
 			}
+		}
+		if r.err != nil {
+			r.p = Payload{}
 		}
 		s.data = nil // the input is no longer needed
 		rows[i] = r
+		held += lay.rowBytes(&r)
 	}
-	return rows
+	return rows, held
 }
 
 // tokenize calls a modality, turning errors and panics into row errors so
@@ -411,27 +451,31 @@ func tokenize(ctx context.Context, m Modality, data []byte) (p Payload, rerr *Ro
 	return p, nil
 }
 
-// budget is a byte semaphore bounding the input held in flight.
+// budget bounds the bytes held in flight: records' input from when the
+// reader takes them until they are written, and tokenized rows from when a
+// worker makes them until they are written. Input is acquired (blocking);
+// rows are charged after the fact (their size is only known then), which
+// may overdraw the budget; while it is overdrawn, readers and workers wait,
+// except the worker holding the record the writer waits for (head), so the
+// pipeline never deadlocks.
 type budget struct {
 	mu    sync.Mutex
 	free  int64
 	total int64
-	wake  chan struct{} // closed and replaced on every release
+	head  int64         // seq of the job the writer is waiting for
+	wake  chan struct{} // closed and replaced on every change
 }
 
 func newBudget(total int64) *budget {
 	return &budget{free: total, total: total, wake: make(chan struct{})}
 }
 
-// acquire takes n bytes (at most the whole budget, so a record larger than
-// the budget still passes, alone), waiting until they are free.
-func (b *budget) acquire(ctx context.Context, n int64) error {
-	n = min(n, b.total)
+// wait blocks until ok() holds (checked under the lock; on success the
+// lock is still held and the caller must unlock) or ctx is done.
+func (b *budget) wait(ctx context.Context, ok func() bool) error {
 	for {
 		b.mu.Lock()
-		if b.free >= n {
-			b.free -= n
-			b.mu.Unlock()
+		if ok() {
 			return nil
 		}
 		wake := b.wake
@@ -444,11 +488,63 @@ func (b *budget) acquire(ctx context.Context, n int64) error {
 	}
 }
 
+// broadcast wakes every waiter; b.mu must be held.
+func (b *budget) broadcast() {
+	close(b.wake)
+	b.wake = make(chan struct{})
+}
+
+// acquire takes n bytes (at most the whole budget, so a record larger than
+// the budget still passes, alone), waiting until they are free.
+func (b *budget) acquire(ctx context.Context, n int64) error {
+	n = min(n, b.total)
+	if err := b.wait(ctx, func() bool { return b.free >= n }); err != nil {
+		return err
+	}
+	b.free -= n
+	b.mu.Unlock()
+	return nil
+}
+
+// release returns what acquire(n) took.
 func (b *budget) release(n int64) {
 	n = min(n, b.total)
 	b.mu.Lock()
 	b.free += n
-	close(b.wake)
-	b.wake = make(chan struct{})
+	b.broadcast()
+	b.mu.Unlock()
+}
+
+// admit waits until the budget has room, or seq is the head.
+func (b *budget) admit(ctx context.Context, seq int64) error {
+	if err := b.wait(ctx, func() bool { return b.free > 0 || seq == b.head }); err != nil {
+		return err
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// charge takes n bytes without waiting (possibly overdrawing the budget).
+func (b *budget) charge(n int64) {
+	b.mu.Lock()
+	b.free -= n
+	b.mu.Unlock()
+}
+
+// refund returns what charge(n) took.
+func (b *budget) refund(n int64) {
+	b.mu.Lock()
+	b.free += n
+	b.broadcast()
+	b.mu.Unlock()
+}
+
+// setHead records which job the writer waits for next.
+func (b *budget) setHead(seq int64) {
+	b.mu.Lock()
+	if b.head != seq {
+		b.head = seq
+		b.broadcast()
+	}
 	b.mu.Unlock()
 }

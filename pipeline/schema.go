@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -22,23 +23,48 @@ type row struct {
 	p                           Payload
 }
 
-// column is one entry of the output schema. Adding a modality's columns
-// (patches, grid_thw, mel, timestamps) is one more entry here: name, Arrow
-// type, HF feature, how a row appends to it, and what it adds to a batch.
-// New columns go at the end so older files stay a prefix of the schema.
+// column is one entry of the output schema: name, Arrow type, HF feature,
+// how a row appends to it, and what it adds to a batch. A modality whose
+// rows need more than input_ids brings its columns with its adapter
+// (columnar); they go after the base columns, so files of older jobs, and
+// of jobs without that modality, are a prefix of the schema.
 type column struct {
 	name   string
 	typ    arrow.DataType
 	hf     string // HF datasets feature JSON (datasets 3.x-compatible spelling)
 	append func(b array.Builder, r *row)
 	size   func(r *row) int64 // payload bytes this row adds (validity/offsets not counted)
+	// check, if set, rejects a payload that does not fit the column's
+	// fixed type (wrong dtype or patch width) before it reaches a builder.
+	check func(p *Payload) *RowError
 }
+
+// columnar is implemented by the adapters (in this package) whose rows need
+// columns beyond the base ones; their types are fixed when the job starts
+// (e.g. the patch width of the configured image preset).
+type columnar interface{ columns() []column }
+
+// extraOrder is the order in which modalities append their columns, so the
+// schema does not depend on the order of Options.Modalities.
+var extraOrder = []string{ModImage, ModAudio, ModVideo}
 
 const (
 	hfString   = `{"dtype":"string","_type":"Value"}`
 	hfInt32    = `{"dtype":"int32","_type":"Value"}`
 	hfInt32Seq = `{"feature":{"dtype":"int32","_type":"Value"},"_type":"Sequence"}`
 )
+
+// hfValue is the HF feature of a scalar of dtype (a datasets Value name).
+func hfValue(dtype string) string { return `{"dtype":"` + dtype + `","_type":"Value"}` }
+
+// hfSeq is the HF Sequence feature of inner; length > 0 makes it fixed-size
+// (an Arrow fixed_size_list), as datasets' Sequence(feature, length=n).
+func hfSeq(inner string, length int) string {
+	if length > 0 {
+		return `{"feature":` + inner + `,"length":` + strconv.Itoa(length) + `,"_type":"Sequence"}`
+	}
+	return `{"feature":` + inner + `,"_type":"Sequence"}`
+}
 
 // str is a utf8 column holding get(r), null when it is "".
 func str(name string, get func(r *row) string) column {
@@ -61,10 +87,10 @@ func errText(r *row) string {
 	return r.err.Error()
 }
 
-// columns is the output schema, in order. Every field is nullable: HF
+// baseColumns start every job's schema, in order. Every field is nullable: HF
 // datasets only trusts its metadata when the field matches pyarrow's
 // default (nullable) field exactly.
-var columns = []column{
+var baseColumns = []column{
 	str("id", func(r *row) string { return r.id }),
 	{name: "segment", typ: arrow.PrimitiveTypes.Int32, hf: hfInt32,
 		append: func(b array.Builder, r *row) { b.(*array.Int32Builder).Append(r.segment) },
@@ -95,26 +121,83 @@ var columns = []column{
 		size: func(r *row) int64 { return 4 * int64(len(r.p.InputIDs)) }},
 }
 
-// rowOverhead is the per-row cost the size functions leave out: an offset
-// and a validity bit per column, rounded up.
-var rowOverhead = int64(5 * len(columns))
+// layout is one job's output schema: the base columns, then those of the
+// registered modalities in extraOrder. It is fixed before the first row, so
+// every file of a job has the same columns with the same types.
+type layout struct {
+	cols []column
+	// overhead is the per-row cost the size functions leave out: an offset
+	// and a validity bit per column, rounded up.
+	overhead int64
+}
+
+// newLayout builds the schema for the registered modalities.
+func newLayout(mods map[string]Modality) *layout {
+	cols := append([]column(nil), baseColumns...)
+	for _, name := range extraOrder {
+		if c, ok := mods[name].(columnar); ok {
+			cols = append(cols, c.columns()...)
+		}
+	}
+	return &layout{cols: cols, overhead: int64(5 * len(cols))}
+}
 
 // rowBytes estimates what one row adds to a record batch. It is a pure
 // function of the row, so batch boundaries do not depend on timing.
-func rowBytes(r *row) int64 {
-	n := rowOverhead
-	for i := range columns {
-		n += columns[i].size(r)
+func (l *layout) rowBytes(r *row) int64 {
+	n := l.overhead
+	for i := range l.cols {
+		n += l.cols[i].size(r)
 	}
 	return n
 }
 
+// payloadFields maps the Payload fields that need a column to its name, so
+// that a modality filling a field the job has no column for gives an error
+// row instead of silently losing the data.
+var payloadFields = []struct {
+	col string
+	set func(p *Payload) bool
+}{
+	{"patches", func(p *Payload) bool { return p.Patches != nil || p.PatchValues != nil }},
+	{"grid_thw", func(p *Payload) bool { return p.HasGrid }},
+	{"mel", func(p *Payload) bool { return p.Mel != nil }},
+	{"timestamps", func(p *Payload) bool { return p.Timestamps != nil }},
+}
+
+// check verifies that a tokenized payload fits the job's columns.
+func (l *layout) check(p *Payload) *RowError {
+	for _, f := range payloadFields {
+		if f.set(p) && l.index(f.col) < 0 {
+			return rowErr(KindInternal, "the tokenizer returned %s but the job has no %s column (a bug: its adapter must declare the column)", f.col, f.col)
+		}
+	}
+	for i := range l.cols {
+		if c := l.cols[i].check; c != nil {
+			if err := c(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// index is the position of the named column, or -1.
+func (l *layout) index(name string) int {
+	for i := range l.cols {
+		if l.cols[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // hfFeatures is the `huggingface` metadata value: {"info":{"features":{...}}}
 // with the features in column order.
-func hfFeatures() string {
+func (l *layout) hfFeatures() string {
 	var b bytes.Buffer
 	b.WriteString(`{"info":{"features":{`)
-	for i, c := range columns {
+	for i, c := range l.cols {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -135,17 +218,17 @@ type tokenfabMeta struct {
 	Options       map[string]any `json:"options"`
 }
 
-// newSchema builds the output schema with its metadata.
-func newSchema(tokenizers, options map[string]any) (*arrow.Schema, error) {
+// schema builds the Arrow schema with its metadata.
+func (l *layout) schema(tokenizers, options map[string]any) (*arrow.Schema, error) {
 	var tf bytes.Buffer
 	enc := json.NewEncoder(&tf)
 	enc.SetEscapeHTML(false) // keep "<|endoftext|>" readable
 	if err := enc.Encode(tokenfabMeta{FormatVersion: FormatVersion, Tokenizers: tokenizers, Options: options}); err != nil {
 		return nil, fmt.Errorf("encoding tokenfab metadata (a Describe() value is not JSON-encodable): %w", err)
 	}
-	md := arrow.NewMetadata([]string{"huggingface", "tokenfab"}, []string{hfFeatures(), string(bytes.TrimSuffix(tf.Bytes(), []byte("\n")))})
-	fields := make([]arrow.Field, len(columns))
-	for i, c := range columns {
+	md := arrow.NewMetadata([]string{"huggingface", "tokenfab"}, []string{l.hfFeatures(), string(bytes.TrimSuffix(tf.Bytes(), []byte("\n")))})
+	fields := make([]arrow.Field, len(l.cols))
+	for i, c := range l.cols {
 		fields[i] = arrow.Field{Name: c.name, Type: c.typ, Nullable: true}
 	}
 	return arrow.NewSchema(fields, &md), nil

@@ -29,7 +29,10 @@ import (
 //     directories are not descended into (no cycles), and devices, sockets
 //     and pipes are skipped; both are counted in the summary, as is the
 //     job's own output directory when it lies inside an input.
-//   - *.jsonl / *.ndjson files are manifests: one record per line.
+//   - *.jsonl / *.ndjson files are manifests: one record per line. With an
+//     image field, a line's image path is relative to the manifest's
+//     directory and opened through an os.Root there, so it cannot leave it
+//     (no "..", no absolute path, no escaping symlink).
 
 // record is one input item: a file or one manifest line.
 type record struct {
@@ -42,6 +45,18 @@ type record struct {
 	// that JSON decoding runs in parallel and the reader only does I/O.
 	line   []byte
 	parser *reader
+	dir    *manifestDir // where the line's image paths resolve
+	// files is the bytes of files named by the line (images) that
+	// parseLine read; they count against the in-flight budget.
+	files int64
+}
+
+// manifestDir is the directory of a manifest, the root of the image paths
+// of its lines.
+type manifestDir struct {
+	root *os.Root // nil when it could not be opened (err)
+	path string   // as shown in messages; also used to tell escapes apart
+	err  error
 }
 
 // segment is one modality item of a record; it becomes one row.
@@ -182,11 +197,39 @@ func (e *entry) open() (*os.File, error) {
 // reader turns entries into records.
 type reader struct {
 	textField, idField string
+	imageField         string // "" when manifests have no image field
 	maxRecord          int64
 	// needsData reports whether a modality has a tokenizer; files of other
 	// modalities are not read past their first bytes.
 	needsData func(modality string) bool
 	skipped   map[string]int64
+	// dirs are the manifest directories opened for image fields; close
+	// releases them once no worker can read through them any more.
+	dirs []*os.Root
+}
+
+// close releases the manifest directories.
+func (r *reader) close() {
+	for _, d := range r.dirs {
+		d.Close()
+	}
+	r.dirs = nil
+}
+
+// openDir opens the directory of manifest e as the root of its image paths:
+// inside its input root for a walked manifest (so that root's rule holds
+// too), or the directory of a manifest named on the command line.
+func (r *reader) openDir(e *entry) *manifestDir {
+	d := &manifestDir{path: filepath.Dir(e.source)}
+	if e.root == nil {
+		d.root, d.err = os.OpenRoot(filepath.Dir(e.rel))
+	} else {
+		d.root, d.err = e.root.OpenRoot(path.Dir(e.rel))
+	}
+	if d.err == nil {
+		r.dirs = append(r.dirs, d.root)
+	}
+	return d
 }
 
 const headLen = 4096
@@ -294,6 +337,10 @@ func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
 		return emit(&record{id: e.id, source: e.source, segs: []segment{{err: rowErr(KindReadError, "%v", unwrapPath(err))}}})
 	}
 	defer f.Close()
+	var dir *manifestDir
+	if r.imageField != "" {
+		dir = r.openDir(e)
+	}
 	base := path.Base(e.id)
 	br := bufio.NewReaderSize(f, 1<<20)
 	var line []byte
@@ -322,7 +369,7 @@ func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
 			r.skipped["blank_lines"]++
 		default:
 			raw := append([]byte(nil), line...) // line is reused for the next one
-			rec = &record{id: base + ":" + strconv.Itoa(lineNo), source: src, line: raw, parser: r, held: int64(len(raw))}
+			rec = &record{id: base + ":" + strconv.Itoa(lineNo), source: src, line: raw, parser: r, dir: dir, held: int64(len(raw))}
 		}
 		if rec != nil {
 			rec.in = int64(len(line))
@@ -376,19 +423,20 @@ func jsonType(v any) string {
 	return "a number"
 }
 
-// parseLine fills rec (id, one text segment) from its manifest line, and
-// drops the line. Failures become a row error; nothing here can fail the
+// parseLine fills rec (id, segments) from its manifest line, and drops
+// the line: a text segment when the text field is there, then an image
+// segment when the image field is (its file read through the manifest's
+// directory root). Failures become row errors; nothing here can fail the
 // file. It only reads r's configuration, so workers call it concurrently.
 func (r *reader) parseLine(rec *record) {
-	line := rec.line
-	rec.line, rec.parser = nil, nil
-	rec.segs = []segment{{field: r.textField, modality: ModText}}
-	if err := r.parseInto(rec, line); err != nil {
-		rec.segs[0].err = err
+	line, dir := rec.line, rec.dir
+	rec.line, rec.parser, rec.dir = nil, nil, nil
+	if err := r.parseInto(rec, line, dir); err != nil {
+		rec.segs = []segment{{field: r.textField, modality: ModText, err: err}}
 	}
 }
 
-func (r *reader) parseInto(rec *record, line []byte) *RowError {
+func (r *reader) parseInto(rec *record, line []byte, dir *manifestDir) *RowError {
 	// One Decode scans the line once and unquotes strings as it goes
 	// (Unmarshal into json.RawMessage would validate and rescan the text).
 	dec := json.NewDecoder(bytes.NewReader(line))
@@ -413,17 +461,96 @@ func (r *reader) parseInto(rec *record, line []byte) *RowError {
 	default:
 		return rowErr(KindFieldType, "id field %q is %s, want a string or number", r.idField, jsonType(id))
 	}
+	rec.segs = rec.segs[:0]
 	// encoding/json has turned lone surrogates and invalid UTF-8 into U+FFFD.
 	switch text := obj[r.textField].(type) {
 	case string:
-		rec.segs[0].data = []byte(text)
-		return nil
+		rec.segs = append(rec.segs, segment{field: r.textField, modality: ModText, data: []byte(text)})
 	case nil:
-		if _, present := obj[r.textField]; present {
-			return rowErr(KindMissingField, "field %q is null", r.textField)
-		}
-		return rowErr(KindMissingField, "no field %q in this line (pick the field with --text-field)", r.textField)
 	default:
-		return rowErr(KindFieldType, "field %q is %s, want a string", r.textField, jsonType(text))
+		rec.segs = append(rec.segs, segment{field: r.textField, modality: ModText,
+			err: rowErr(KindFieldType, "field %q is %s, want a string", r.textField, jsonType(text))})
 	}
+	if r.imageField != "" {
+		switch img := obj[r.imageField].(type) {
+		case string:
+			rec.segs = append(rec.segs, r.image(rec, img, dir))
+		case nil:
+		default:
+			rec.segs = append(rec.segs, segment{field: r.imageField, modality: ModImage,
+				err: rowErr(KindFieldType, "field %q is %s, want a string (an image path relative to the manifest)", r.imageField, jsonType(img))})
+		}
+	}
+	if len(rec.segs) > 0 {
+		return nil
+	}
+	_, present := obj[r.textField]
+	switch {
+	case r.imageField != "":
+		return rowErr(KindMissingField, "neither field %q nor field %q is set in this line (pick them with --text-field and --image-field)", r.textField, r.imageField)
+	case present:
+		return rowErr(KindMissingField, "field %q is null", r.textField)
+	}
+	return rowErr(KindMissingField, "no field %q in this line (pick the field with --text-field)", r.textField)
+}
+
+// image reads the file a manifest line names as an image segment. The path
+// is relative to the manifest's directory and opened through its os.Root:
+// absolute paths, ".." and symlinks leading out are outside_root rows.
+func (r *reader) image(rec *record, rel string, dir *manifestDir) segment {
+	seg := segment{field: r.imageField, modality: ModImage}
+	fail := func(err *RowError) segment { seg.err = err; return seg }
+	switch {
+	case !r.needsData(ModImage):
+		return fail(noTokenizer(ModImage))
+	case rel == "":
+		return fail(rowErr(KindMissingField, "field %q is an empty string, want an image path", r.imageField))
+	case !filepath.IsLocal(rel):
+		return fail(rowErr(KindOutsideRoot, "image path %q is absolute or leaves the manifest's directory %s; paths are relative to it and stay inside it", rel, dir.path))
+	case dir.err != nil:
+		return fail(rowErr(KindReadError, "cannot open the manifest's directory %s: %v", dir.path, unwrapPath(dir.err)))
+	}
+	f, err := dir.root.Open(rel)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) && escapes(dir.path, rel) {
+			return fail(rowErr(KindOutsideRoot, "image path %q resolves (through a symlink) outside the manifest's directory %s", rel, dir.path))
+		}
+		return fail(rowErr(KindReadError, "image %q: %v", rel, unwrapPath(err)))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		return fail(rowErr(KindReadError, "image %q: %v", rel, unwrapPath(err)))
+	case !info.Mode().IsRegular():
+		return fail(rowErr(KindReadError, "image %q is not a regular file", rel))
+	case info.Size() > r.maxRecord:
+		return fail(rowErr(KindTooLarge, "image %q is %d bytes, over the %d-byte record limit (raise --max-record-size)", rel, info.Size(), r.maxRecord))
+	}
+	data, err := readAllLimit(f, make([]byte, 0, info.Size()+1), r.maxRecord)
+	rec.in += int64(len(data))
+	rec.files += int64(len(data))
+	switch {
+	case err != nil:
+		return fail(rowErr(KindReadError, "image %q: %v", rel, unwrapPath(err)))
+	case int64(len(data)) > r.maxRecord:
+		return fail(rowErr(KindTooLarge, "image %q grew past the %d-byte record limit while being read", rel, r.maxRecord))
+	}
+	seg.data = data
+	return seg
+}
+
+// escapes reports whether rel, resolved with its symlinks from dir, ends
+// outside dir (os.Root refused it for that reason rather than another).
+func escapes(dir, rel string) bool {
+	base, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	target, err := filepath.EvalSymlinks(filepath.Join(dir, rel))
+	if err != nil {
+		return false
+	}
+	in, err := filepath.Rel(base, target)
+	return err != nil || !filepath.IsLocal(in)
 }

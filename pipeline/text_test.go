@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -16,7 +17,8 @@ import (
 // TestRealTextDeterministicAcrossWorkers runs the real o200k_base tokenizer
 // over the shipped sample and the shared 763-record corpus with 1, 2 and 4
 // workers (small batches and files, so there are many of both) and requires
-// byte-identical part files.
+// byte-identical part files. Only text is registered: the sample's two
+// images are no_tokenizer rows and the schema is the base one.
 func TestRealTextDeterministicAcrossWorkers(t *testing.T) {
 	tok, err := text.New(text.Config{Encoding: "o200k_base", AddEOS: true})
 	if err != nil {
@@ -47,12 +49,18 @@ func TestRealTextDeterministicAcrossWorkers(t *testing.T) {
 		}
 		if ref == nil {
 			ref, refSum = files, sum
-			if sum.Records != 35+763 || sum.Errors.Total != 1 || len(sum.Files) < 3 {
-				t.Fatalf("records %d, errors %d, files %d", sum.Records, sum.Errors.Total, len(sum.Files))
+			if sum.Records != 37+763 || sum.Errors.Total != 3 || sum.Errors.ByKind["no_tokenizer"].Count != 2 || len(sum.Files) < 3 {
+				t.Fatalf("records %d, errors %d (%v), files %d", sum.Records, sum.Errors.Total, sum.Errors.ByKind, len(sum.Files))
 			}
-			rows, _ := readParts(t, out)
+			rows, schema := readParts(t, out)
+			if schema.NumFields() != len(baseColumns) {
+				t.Fatalf("text-only job has %d columns, want the %d base ones: %v", schema.NumFields(), len(baseColumns), schema)
+			}
 			eos := int32(tok.SpecialTokens()["<|endoftext|>"])
 			for _, r := range rows {
+				if r.Modality == ModImage && !strings.HasPrefix(r.Error, "no_tokenizer: ") {
+					t.Fatalf("image row %s: error %q, want no_tokenizer", r.ID, r.Error)
+				}
 				if r.Error == "" && (len(r.IDs) == 0 || r.IDs[len(r.IDs)-1] != eos || int(r.NumTokens) != len(r.IDs)) {
 					t.Fatalf("row %s: %d ids, num_tokens %d, want EOS %d last", r.ID, len(r.IDs), r.NumTokens, eos)
 				}

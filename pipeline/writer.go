@@ -109,6 +109,7 @@ type partWriter struct {
 	opts         []ipc.Option
 	mem          memory.Allocator
 	schema       *arrow.Schema
+	lay          *layout
 	batchBytes   int64
 	batchRows    int
 	maxFileBytes int64
@@ -129,7 +130,8 @@ type writerConfig struct {
 	format       Format
 	compression  Compression
 	mem          memory.Allocator
-	schema       *arrow.Schema
+	schema       *arrow.Schema // built by lay.schema
+	lay          *layout
 	batchBytes   int64
 	batchRows    int
 	maxFileBytes int64
@@ -162,7 +164,7 @@ func newPartWriter(c writerConfig) (*partWriter, error) {
 		schemaBytes += 2 * int64(len(v))
 	}
 	return &partWriter{
-		dir: c.dir, ext: ext, opts: opts, mem: c.mem, schema: c.schema, schemaBytes: schemaBytes,
+		dir: c.dir, ext: ext, opts: opts, mem: c.mem, schema: c.schema, lay: c.lay, schemaBytes: schemaBytes,
 		batchBytes: c.batchBytes, batchRows: c.batchRows, maxFileBytes: c.maxFileBytes,
 		bldr: array.NewRecordBuilder(c.mem, c.schema),
 	}, nil
@@ -174,14 +176,14 @@ func partName(i int, ext string) string { return fmt.Sprintf("part-%05d%s", i, e
 // append adds one row, flushing first if the row would push the batch past
 // its byte target, and after if the row cap is reached.
 func (w *partWriter) append(r *row) error {
-	n := rowBytes(r)
+	n := w.lay.rowBytes(r)
 	if w.rows > 0 && w.bytes+n > w.batchBytes {
 		if err := w.flush(); err != nil {
 			return err
 		}
 	}
-	for i := range columns {
-		columns[i].append(w.bldr.Field(i), r)
+	for i := range w.lay.cols {
+		w.lay.cols[i].append(w.bldr.Field(i), r)
 	}
 	w.rows++
 	w.bytes += n
@@ -220,12 +222,33 @@ func (w *partWriter) flush() error {
 
 // overhead bounds what a file adds beyond the row estimate when it holds
 // batches batches: per batch, the message header and 64-byte padding of
-// each buffer (at most 3 per column); per file, the footer's schema and
-// block index. A fixed, generous bound keeps roll-over a function of the
+// each buffer (bufferCount over the schema); per file, the footer's schema
+// and block index. A fixed, generous bound keeps roll-over a function of the
 // rows alone and files under maxFileBytes.
 func (w *partWriter) overhead(batches int) int64 {
-	perBatch := int64(1024 + 3*64*len(columns))
+	perBatch := int64(1024 + 64*bufferCount(w.schema))
 	return int64(batches)*(perBatch+24) + w.schemaBytes
+}
+
+// bufferCount bounds the IPC buffers of one batch of s: validity, offsets
+// and data per (nested) field.
+func bufferCount(s *arrow.Schema) int {
+	var count func(t arrow.DataType) int
+	count = func(t arrow.DataType) int {
+		if n, ok := t.(arrow.NestedType); ok {
+			c := 2
+			for _, f := range n.Fields() {
+				c += count(f.Type)
+			}
+			return c
+		}
+		return 3
+	}
+	total := 0
+	for _, f := range s.Fields() {
+		total += count(f.Type)
+	}
+	return total
 }
 
 func (w *partWriter) openFile() error {

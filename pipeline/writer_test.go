@@ -12,11 +12,12 @@ import (
 
 func testSchema(t *testing.T) writerConfig {
 	t.Helper()
-	s, err := newSchema(map[string]any{"text": byteModality{}.Describe()}, map[string]any{"k": "v"})
+	lay := newLayout(map[string]Modality{ModText: byteModality{}})
+	s, err := lay.schema(map[string]any{"text": byteModality{}.Describe()}, map[string]any{"k": "v"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return writerConfig{dir: t.TempDir(), format: FormatArrow, compression: CompressNone, schema: s,
+	return writerConfig{dir: t.TempDir(), format: FormatArrow, compression: CompressNone, schema: s, lay: lay,
 		batchBytes: DefaultBatchBytes, batchRows: DefaultBatchRows, maxFileBytes: DefaultMaxFileBytes}
 }
 
@@ -67,7 +68,7 @@ func TestWriterBatchingAndRollover(t *testing.T) {
 	var cur, curBytes int64
 	for i := 0; i < n; i++ {
 		r := mkRow(i, i%37)
-		b := rowBytes(&r)
+		b := c.lay.rowBytes(&r)
 		if cur > 0 && curBytes+b > c.batchBytes {
 			sizes = append(sizes, cur)
 			cur, curBytes = 0, 0
@@ -189,7 +190,7 @@ func TestWriterEmptyJobWritesSchema(t *testing.T) {
 		}
 		p := filepath.Join(c.dir, partName(0, formats[f]))
 		rows, schema := readFile(t, p)
-		if len(rows) != 0 || schema.NumFields() != len(columns) || !schema.HasMetadata() {
+		if len(rows) != 0 || schema.NumFields() != len(baseColumns) || !schema.HasMetadata() {
 			t.Fatalf("%s: %d rows, schema %v", f, len(rows), schema)
 		}
 	}

@@ -69,11 +69,11 @@ func TestTextCommands(t *testing.T) {
 func TestRunExitCodesAndOverwrite(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, errs := tokenize(t, "", "run", sample, "-o", out)
-	if code != exitOK || !strings.Contains(errs, "done: 35 records, 35 rows") || !strings.Contains(errs, "bad_json: 1") {
+	if code != exitOK || !strings.Contains(errs, "done: 37 records, 37 rows") || !strings.Contains(errs, "bad_json: 1") {
 		t.Fatalf("run = %d, stderr %q", code, errs)
 	}
 	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
-	if err != nil || rep.Rows != 35 || rep.Errors != 1 || rep.ErrorsByKind["bad_json"] != 1 || rep.Tokens.Rows != 34 {
+	if err != nil || rep.Rows != 37 || rep.Errors != 1 || rep.ErrorsByKind["bad_json"] != 1 || rep.Tokens.Rows != 36 {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
 	code, _, errs = tokenize(t, "", "run", sample, "-o", out)
@@ -115,10 +115,10 @@ func TestRunMaxErrorsExitsTwo(t *testing.T) {
 	if sum.Completed || !strings.Contains(sum.Stopped, "more than 0 error rows") {
 		t.Errorf("summary stopped = %q", sum.Stopped)
 	}
-	// Row order: devils_dictionary_a.txt, then records.jsonl lines 1…; the
-	// bad line 13 is row 14, the last one written.
+	// Row order: devils_dictionary_a.txt, the two images/, then
+	// records.jsonl lines 1…; the bad line 13 is row 16, the last one written.
 	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
-	if err != nil || rep.Rows != 14 || rep.Errors != 1 {
+	if err != nil || rep.Rows != 16 || rep.Errors != 1 {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/tokenfab/tokenfab/image"
 	"github.com/tokenfab/tokenfab/pipeline"
 	"github.com/tokenfab/tokenfab/text"
 )
@@ -62,8 +63,79 @@ func (f *textFlags) tokenizer() (*text.Tokenizer, error) {
 	return t, nil
 }
 
+// imageFlags configure the image tokenizer of `run`.
+type imageFlags struct {
+	preset, dtype, background string
+	noEXIF                    bool
+	maxPixels                 int
+}
+
+// defaultImagePreset is the smallest rows: every image becomes 14×14
+// patches of 768 uint8 samples (147 KiB) whatever its size, so memory per
+// row is small and bounded. The Qwen presets keep the aspect and size (up
+// to 12.8 Mpx: ~77 MB of uint8 patches per row), so they are opt-in.
+const defaultImagePreset = "vit-base-patch16-224"
+
+// patchDTypes are the --patch-dtype values: what New gets, or why not.
+var patchDTypes = map[string]string{
+	"uint8":    "",
+	"float32":  "",
+	"float16":  "float16 patches are not supported yet; use uint8 (lossless, the smallest) or float32",
+	"bfloat16": "bfloat16 patches are not supported yet; use uint8 (lossless, the smallest) or float32",
+}
+
+// backgrounds are the named --image-background colours.
+var backgrounds = map[string]*[3]uint8{"none": nil, "white": {255, 255, 255}, "black": {0, 0, 0}}
+
+func (f *imageFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.preset, "image-preset", defaultImagePreset,
+		"image preset: "+strings.Join(image.Presets(), "|")+" (the default gives the smallest, fixed-size rows)")
+	fl.StringVar(&f.dtype, "patch-dtype", "uint8", "image patches column: uint8 (resized RGB samples, lossless; normalize with the metadata's mean/std) or float32 (normalized pixel values)")
+	fl.StringVar(&f.background, "image-background", "none", `composite transparent pixels onto this colour: none (PIL convert("RGB"): alpha dropped), white, black or R,G,B`)
+	fl.BoolVar(&f.noEXIF, "no-exif", false, "do not apply the EXIF orientation of images")
+	fl.IntVar(&f.maxPixels, "max-pixels", 0, "pixel budget of the resized image for presets that have one (qwen2-vl, qwen2.5-vl; default: the preset's)")
+}
+
+func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
+	if why, ok := patchDTypes[f.dtype]; !ok || why != "" {
+		if why == "" {
+			why = "use uint8 or float32"
+		}
+		return nil, usagef("--patch-dtype %s: %s", f.dtype, why)
+	}
+	bg, ok := backgrounds[f.background]
+	if !ok {
+		var c [3]uint8
+		parts := strings.Split(f.background, ",")
+		for i := 0; len(parts) == 3 && i < 3; i++ {
+			v, err := strconv.ParseUint(strings.TrimSpace(parts[i]), 10, 8)
+			if err != nil {
+				break
+			}
+			c[i], ok = uint8(v), i == 2
+		}
+		if !ok {
+			return nil, usagef("--image-background %q: want none, white, black or R,G,B (0-255 each)", f.background)
+		}
+		bg = &c
+	}
+	if f.maxPixels < 0 {
+		return nil, usagef("--max-pixels %d: want a positive pixel count", f.maxPixels)
+	}
+	t, err := image.New(image.Config{Preset: f.preset, PatchDType: f.dtype, Background: bg, DisableEXIF: f.noEXIF, MaxPixels: f.maxPixels})
+	if err != nil {
+		return nil, usagef("image tokenizer: %v", err)
+	}
+	if f.maxPixels > 0 && t.Describe()["mode"] != image.ModeSmart {
+		return nil, usagef("--max-pixels: preset %s resizes to a fixed size and has no pixel budget (only the qwen presets do)", f.preset)
+	}
+	return t, nil
+}
+
 type runFlags struct {
 	text                       textFlags
+	image                      imageFlags
+	imageField                 string
 	out, format, compression   string
 	textField, idField         string
 	workers                    int
@@ -84,26 +156,38 @@ modality from its content, tokenizes text with the chosen encoding, and writes
 one row per segment, in input order, to DIR/part-00000.arrow, part-00001.arrow
 … plus DIR/_SUMMARY.json.
 
-A record that fails (bad JSON line, missing field, unreadable file, image with
-no tokenizer yet) keeps its row with the error column set and null tokens; the
-job goes on and exits 0. Hidden files inside directories are skipped; symlinks
-are followed only when they stay inside their input directory.
+Images (PNG, JPEG, GIF, BMP, TIFF, WebP, found by their content) become
+patches (uint8 by default) and grid_thw with --image-preset; the default,
+vit-base-patch16-224, gives every image the same small size (196 patches of
+768 bytes), so rows stay small whatever the input. With --image-field, a
+manifest line may also name an image file relative to the manifest; a line
+with text and an image becomes two rows with the same id.
+
+A record that fails (bad JSON line, missing field, unreadable file, corrupt
+image, audio or video with no tokenizer yet) keeps its row with the error
+column set and null tokens; the job goes on and exits 0. Hidden files inside
+directories are skipped; symlinks are followed only when they stay inside
+their input directory.
 
 The output is byte-identical for the same inputs and flags whatever --workers.`,
 		Example: `  tokenize run fixtures/sample -o out
   tokenize run corpus/ extra.jsonl -o out --encoding cl100k_base --eos --workers 8
   tokenize run data.jsonl -o out --text-field content --id-field doc_id --max-errors 100
   tokenize run data.jsonl -o out-hf --format arrow-stream   # for datasets.Dataset.from_file
-  tokenize run docs/ -o out --encoding ./my.tiktoken --pattern cl100k --special-token '<|end|>=100257'`,
+  tokenize run docs/ -o out --encoding ./my.tiktoken --pattern cl100k --special-token '<|end|>=100257'
+  tokenize run photos/ -o out --image-preset qwen2-vl --max-pixels 1003520
+  tokenize run pairs.jsonl -o out --image-field image --image-preset clip-vit-large-patch14 --patch-dtype float32`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args) },
 	}
 	f.text.register(c.Flags(), true)
+	f.image.register(c.Flags())
 	fl := c.Flags()
 	fl.StringVarP(&f.out, "output", "o", "", "output directory (required; created if missing)")
 	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable) or arrow-stream (IPC stream, .arrows)")
 	fl.StringVar(&f.compression, "compression", "none", "none, zstd or lz4 (compressed files are not zero-copy)")
 	fl.StringVar(&f.textField, "text-field", "text", "JSONL field holding the text")
+	fl.StringVar(&f.imageField, "image-field", "", "JSONL field holding an image path relative to the manifest's directory (default: none)")
 	fl.StringVar(&f.idField, "id-field", "id", "JSONL field holding the record id (default when absent: FILE.jsonl:LINE)")
 	fl.IntVar(&f.workers, "workers", 0, "tokenizing workers (default GOMAXPROCS)")
 	fl.Int64Var(&f.maxErrors, "max-errors", -1, "stop (exit 2) once more than N rows failed; -1: no limit")
@@ -140,10 +224,18 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	if err != nil {
 		return err
 	}
+	itok, err := f.image.tokenizer()
+	if err != nil {
+		return err
+	}
+	img, err := pipeline.NewImage(itok)
+	if err != nil {
+		return err
+	}
 	opts := pipeline.Options{
 		Inputs: inputs, OutputDir: f.out, Overwrite: f.overwrite,
-		Modalities: []pipeline.Modality{pipeline.NewText(tok)},
-		TextField:  f.textField, IDField: f.idField,
+		Modalities: []pipeline.Modality{pipeline.NewText(tok), img},
+		TextField:  f.textField, IDField: f.idField, ImageField: f.imageField,
 		Format: pipeline.Format(f.format), Compression: pipeline.Compression(f.compression),
 		Workers: f.workers, BatchBytes: int64(f.batchMiB) << 20, MaxFileBytes: maxFile, MaxRecordBytes: maxRecord,
 		LimitErrors: f.maxErrors >= 0, MaxErrors: f.maxErrors,

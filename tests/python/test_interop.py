@@ -135,13 +135,19 @@ def test_error_rows_keep_their_place(sample_out, o200k):
     assert b["error"].startswith("bad_json: ")
     assert b["source"].endswith("fixtures/sample/records.jsonl:13")
     assert b["input_ids"] is None and b["num_tokens"] is None
-    assert t.column("input_ids").null_count == 1
+    assert t.column("input_ids").null_count == 1 + 2  # the bad line and the two images (no ids)
     # The bad line sits between its neighbours, in input order.
     manifest = [r["id"] for r in rows if r["source"].rsplit("/", 1)[-1].startswith("records.jsonl")]
     assert manifest[11:14] == ["udhr-ar-0003", "records.jsonl:13", "udhr-ar-0004"]
     # Plain files: id is the path relative to the input root, ids match tiktoken.
-    files = {r["id"]: r for r in rows if r["field"] is None}
+    files = {r["id"]: r for r in rows if r["field"] is None and r["modality"] == "text"}
     assert set(files) == {"devils_dictionary_a.txt", "udhr_ko_preamble.txt", "udhr_th_preamble.txt"}
+    # The sample's images are image rows with patches and no ids.
+    images = {r["id"]: r for r in rows if r["modality"] == "image"}
+    assert set(images) == {"images/elephant-660-480.jpg", "images/hopper.gif"}
+    for r in images.values():
+        assert r["error"] is None and r["input_ids"] is None and r["grid_thw"] == [1, 14, 14]
+        assert r["num_tokens"] == len(r["patches"]) == 196 and all(len(p) == 768 for p in r["patches"])
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "fixtures" / "sample"
