@@ -70,6 +70,15 @@ func NewImage(t *image.Tokenizer) (Modality, error) {
 	}
 	m := &imageModality{t: t, dim: 3 * tp * p * p, dtype: dtype, desc: maps.Clone(d)}
 	m.desc["patch_dim"] = m.dim
+	for k, v := range m.desc {
+		if b, ok := v.([]uint8); ok { // e.g. background: JSON would write []uint8 as base64
+			n := make([]int, len(b))
+			for i, x := range b {
+				n[i] = int(x)
+			}
+			m.desc[k] = n
+		}
+	}
 	return m, nil
 }
 
