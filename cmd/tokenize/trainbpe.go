@@ -1,17 +1,139 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tokenfab/tokenfab/text/train"
 )
 
-// newTrainBPECmd is `tokenize train-bpe` (work in progress).
+// newTrainBPECmd is `tokenize train-bpe`: package text/train on files.
 func newTrainBPECmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "train-bpe",
-		Short:  "Train a byte-level BPE vocabulary (not implemented yet)",
-		Hidden: true,
-		RunE:   func(*cobra.Command, []string) error { return errors.New("train-bpe: not implemented yet") },
+	var (
+		cfg     train.Config
+		special string
+		outDir  string
+	)
+	c := &cobra.Command{
+		Use:   "train-bpe --vocab-size N -o DIR CORPUS...",
+		Short: "Train a byte-level BPE vocabulary (tiktoken file + HF tokenizer.json)",
+		Long: `train-bpe learns a byte-level BPE vocabulary from text files and writes
+into DIR:
+  tokenizer.tiktoken  ranks (base64 token, rank), for tiktoken and tokenize text
+  tokenizer.json      the same vocabulary for Hugging Face tokenizers
+  train.json          pattern, special tokens and their ids, run statistics
+
+--vocab-size counts the 256 byte tokens, the merged tokens and the special
+tokens (which get the last ids). Each file is pre-tokenized as one text with
+--pattern's regex. The result is deterministic: the most frequent pair is
+merged first, ties going to the lower ids (docs/text-training.md).`,
+		Example: `  tokenize train-bpe --vocab-size 30000 --pattern o200k --special "<|endoftext|>" corpus/*.txt -o tok
+  tokenize text encode --encoding tok/tokenizer.tiktoken --pattern o200k "hello world"`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.VocabSize <= 0 {
+				return usagef("--vocab-size is required (a number of ids, e.g. 30000)")
+			}
+			if outDir == "" {
+				return usagef("-o DIR is required")
+			}
+			if special != "" {
+				cfg.SpecialTokens = strings.Split(special, ",")
+			}
+			for _, a := range args {
+				if st, err := os.Stat(a); err != nil {
+					return usagef("corpus file: %v", err)
+				} else if st.IsDir() {
+					return usagef("corpus file %s is a directory; list its files", a)
+				}
+			}
+			res, err := train.Train(cmd.Context(), cfg, args)
+			if errors.Is(err, train.ErrConfig) {
+				return usageError{err}
+			} else if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(outDir, 0o755); err != nil {
+				return err
+			}
+			if err := writeAtomic(filepath.Join(outDir, "tokenizer.tiktoken"), res.WriteTiktoken); err != nil {
+				return err
+			}
+			if err := writeAtomic(filepath.Join(outDir, "tokenizer.json"), res.WriteTokenizerJSON); err != nil {
+				return err
+			}
+			meta := map[string]any{
+				"pattern":         res.Pattern,
+				"special_tokens":  res.Special,
+				"vocab_size":      len(res.Tokens) + len(res.Special),
+				"merges":          len(res.Merges),
+				"input_bytes":     res.Stats.InputBytes,
+				"pieces":          res.Stats.Pieces,
+				"distinct_pieces": res.Stats.DistinctPieces,
+				"pruned_distinct": res.Stats.PrunedDistinct,
+				"pruned_pieces":   res.Stats.PrunedPieces,
+				"loose_cuts":      res.Stats.LooseCuts,
+				"count_seconds":   res.Stats.CountTime.Seconds(),
+				"merge_seconds":   res.Stats.MergeTime.Seconds(),
+				"corpus":          args,
+			}
+			if err := writeAtomic(filepath.Join(outDir, "train.json"), func(w io.Writer) error {
+				enc := json.NewEncoder(w)
+				enc.SetEscapeHTML(false)
+				enc.SetIndent("", "  ")
+				return enc.Encode(meta)
+			}); err != nil {
+				return err
+			}
+			s := res.Stats
+			fmt.Fprintf(cmd.ErrOrStderr(), "train-bpe: %d ids (%d merged tokens, %d special) from %d bytes, %d pieces (%d distinct); count %.2fs, merge %.2fs\n",
+				len(res.Tokens)+len(res.Special), len(res.Tokens)-256, len(res.Special), s.InputBytes, s.Pieces, s.DistinctPieces,
+				s.CountTime.Seconds(), s.MergeTime.Seconds())
+			if len(res.Tokens)+len(res.Special) < cfg.VocabSize {
+				fmt.Fprintf(cmd.ErrOrStderr(), "train-bpe: the corpus ran out of pairs before --vocab-size %d\n", cfg.VocabSize)
+			}
+			if s.PrunedDistinct > 0 || s.LooseCuts > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "train-bpe: counts are approximate: %d rare distinct pieces pruned (--max-pieces), %d loose chunk cuts\n", s.PrunedDistinct, s.LooseCuts)
+			}
+			return nil
+		},
 	}
+	f := c.Flags()
+	f.IntVar(&cfg.VocabSize, "vocab-size", 0, "number of ids: 256 bytes + merged tokens + special tokens (required)")
+	f.StringVar(&cfg.Pattern, "pattern", "o200k", "pre-tokenizer: o200k, cl100k, llama3, qwen2 or gpt2")
+	f.StringVar(&special, "special", "", "comma-separated special tokens, given the last ids in this order")
+	f.StringVarP(&outDir, "output", "o", "", "output directory (required)")
+	f.IntVar(&cfg.Workers, "workers", 0, "counting goroutines (default GOMAXPROCS)")
+	f.IntVar(&cfg.MaxPieces, "max-pieces", 0, "cap on distinct pre-tokens in memory while counting; past it rare ones are pruned (default 8388608)")
+	return c
+}
+
+// writeAtomic writes path through a temporary file in the same directory.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
