@@ -143,8 +143,10 @@ func (m *imageModality) columns() []column {
 					fb.ValueBuilder().(*array.Uint8Builder).AppendValues(r.p.Patches, nil)
 				}
 			},
-			// value bytes plus a validity bit per value and per patch
-			// entry (the row's offset is in the layout's overhead).
+			// value bytes plus the builder's validity bit per value and
+			// per patch entry (the IPC writer drops all-valid bitmaps, so
+			// this errs on the large side; the row's offset is in the
+			// layout's overhead).
 			size: func(r *row) int64 {
 				n := int64(max(len(r.p.Patches), len(r.p.PatchValues)))
 				return n*int64(elem) + n/8 + n/int64(8*dim) + 1
