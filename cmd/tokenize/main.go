@@ -82,10 +82,11 @@ func exitCode(err error) int {
 func newRoot() *cobra.Command {
 	root := groupCmd(&cobra.Command{
 		Use:   "tokenize",
-		Short: "Tokenize datasets (text now; image, audio, video later) into Apache Arrow files",
+		Short: "Tokenize datasets (text and images now; audio, video later) into Apache Arrow files",
 		Long: `tokenize turns files, directories and JSONL manifests into token ids written
 as Apache Arrow IPC files that pyarrow, polars, numpy and Hugging Face
-datasets read directly. Text ids are byte-identical to OpenAI tiktoken.
+datasets read directly. Text ids are byte-identical to OpenAI tiktoken; image
+patches match the Hugging Face (PIL-backend) image processors.
 
 Exit codes: 0 success (per-record errors are rows with the error column set),
 1 usage or configuration error, 2 stopped by --max-errors, 3 I/O or internal

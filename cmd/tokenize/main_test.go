@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tokenfab/tokenfab/image"
 	"github.com/tokenfab/tokenfab/internal/testenv"
 	"github.com/tokenfab/tokenfab/pipeline"
 )
@@ -179,5 +180,88 @@ func TestExitCodes(t *testing.T) {
 		if got := exitCode(err); got != want {
 			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
 		}
+	}
+}
+
+func TestRunImageFlags(t *testing.T) {
+	images := filepath.Join(sample, "images")
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--patch-dtype", "float16"}, "float16 patches are not supported yet"},
+		{[]string{"--patch-dtype", "bfloat16"}, "not supported yet"},
+		{[]string{"--patch-dtype", "int8"}, "use uint8 or float32"},
+		{[]string{"--image-preset", "nope"}, "unknown preset"},
+		{[]string{"--max-pixels", "1003520"}, "has no pixel budget"},
+		{[]string{"--image-preset", "qwen2-vl", "--max-pixels", "100"}, "MinPixels <= MaxPixels"},
+		{[]string{"--image-background", "pink"}, "want none, white, black or R,G,B"},
+		{[]string{"--image-background", "1,2"}, "want none, white, black or R,G,B"},
+		{[]string{"--image-background", "1,2,300"}, "want none, white, black or R,G,B"},
+	} {
+		args := append([]string{"run", images, "-o", t.TempDir()}, c.args...)
+		if code, _, errs := tokenize(t, "", args...); code != exitUsage || !strings.Contains(errs, c.msg) {
+			t.Errorf("tokenize %q = %d %q, want exit 1 saying %q", args, code, errs, c.msg)
+		}
+	}
+
+	out := t.TempDir()
+	code, _, errs := tokenize(t, "", "run", images, "-o", out, "-q", "--image-preset", "qwen2-vl", "--patch-dtype", "float32",
+		"--max-pixels", "50000", "--image-background", "10,20,30", "--no-exif")
+	if code != 0 {
+		t.Fatalf("run: %d %s", code, errs)
+	}
+	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
+	if err != nil || rep.Rows != 2 || rep.Errors != 0 {
+		t.Fatalf("inspect = %+v, %v", rep, err)
+	}
+	if c := rep.Columns[len(rep.Columns)-2]; c.Name != "patches" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[1176], nullable>" {
+		t.Errorf("patches column %+v", c)
+	}
+	for _, want := range []string{`"preset":"qwen2-vl"`, `"patch_dtype":"float32"`, `"max_pixels":50000`, `"background":[10,20,30]`, `"apply_exif":false`, `"patch_dim":1176`} {
+		if !strings.Contains(rep.Metadata["tokenfab"], want) {
+			t.Errorf("tokenfab metadata lacks %s: %s", want, rep.Metadata["tokenfab"])
+		}
+	}
+	// The CLI's tokenizer is the image package's with the same settings.
+	tok, err := image.New(image.Config{Preset: "qwen2-vl", PatchDType: "float32", MaxPixels: 50000, Background: &[3]uint8{10, 20, 30}, DisableEXIF: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	for _, name := range []string{"elephant-660-480.jpg", "hopper.gif"} {
+		data, err := os.ReadFile(filepath.Join(images, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := tok.Tokenize(context.Background(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += int64(tk.NumTokens)
+	}
+	if rep.Tokens.Total != want || want == 0 {
+		t.Errorf("tokens = %d, want %d", rep.Tokens.Total, want)
+	}
+
+	// --image-field: text and image of one line are two rows with one id.
+	dir := t.TempDir()
+	gif, err := os.ReadFile(filepath.Join(images, "hopper.gif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hopper.gif"), gif, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pairs.jsonl"), []byte(`{"id":"p1","text":"Grace Hopper","img":"hopper.gif"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = t.TempDir()
+	if code, _, errs := tokenize(t, "", "run", filepath.Join(dir, "pairs.jsonl"), "-o", out, "-q", "--image-field", "img"); code != 0 {
+		t.Fatalf("run --image-field: %d %s", code, errs)
+	}
+	rep, err = pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
+	if err != nil || rep.Rows != 2 || rep.Errors != 0 || rep.Tokens.Max != 196 || !strings.Contains(rep.Metadata["tokenfab"], `"image_field":"img"`) {
+		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
 }
