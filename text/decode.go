@@ -10,6 +10,9 @@ import (
 // rank nor a special token is an error naming it; dst is then returned at
 // its original length.
 func (t *Tokenizer) Decode(dst []byte, ids []int32) ([]byte, error) {
+	if t.hf != nil {
+		return t.hf.decode(dst, ids, t.name)
+	}
 	orig := len(dst)
 	v := t.v
 	for _, id := range ids {
@@ -34,6 +37,9 @@ func (t *Tokenizer) Decode(dst []byte, ids []int32) ([]byte, error) {
 // WHATWG), so a character cut in half gives one U+FFFD, not one per byte.
 // Errors as Decode.
 func (t *Tokenizer) DecodeString(ids []int32) (string, error) {
+	if t.hf != nil {
+		return t.hf.decodeString(ids, false, t.name)
+	}
 	b, err := t.Decode(nil, ids)
 	if err != nil {
 		return "", err

@@ -45,6 +45,16 @@ type Config struct {
 	// defaults to "<|endoftext|>". No OpenAI encoding has a BOS token, so
 	// AddBOS without BOS is an error from New.
 	BOS, EOS string
+	// TokenizerJSON is the path of a Hugging Face tokenizer.json with a BPE
+	// model (GPT-2, Llama-3, Qwen2/3, DeepSeek-V3, Mistral/Llama-2 style,
+	// HF conversions of tiktoken encodings). It replaces Encoding and the
+	// other fields, which must be unset: the file defines everything. Ids
+	// then equal HF tokenizers 0.23's: Encode is encode(text,
+	// add_special_tokens=False), Tokenize is encode(text) (the
+	// post-processor's BOS/EOS added), and added tokens (special or not)
+	// are always matched in the text, as HF does. A component that is not
+	// supported is an error naming it.
+	TokenizerJSON string
 }
 
 // Tokenizer is a byte-level BPE tokenizer whose ids are identical to
@@ -62,6 +72,7 @@ type Tokenizer struct {
 	bos, eos int32
 	cfg      Config
 	vocabN   int
+	hf       *hfTok // set for a tokenizer.json
 }
 
 // New builds a Tokenizer. Embedded rank files are parsed once per process
@@ -70,6 +81,16 @@ type Tokenizer struct {
 // gives an error with its line number.
 func New(cfg Config) (*Tokenizer, error) {
 	t := &Tokenizer{cfg: cfg, bos: -1, eos: -1}
+	if cfg.TokenizerJSON != "" {
+		if cfg.Encoding != "" || cfg.Pattern != "" || cfg.SpecialTokens != nil || cfg.AllowedSpecial != nil ||
+			cfg.AddBOS || cfg.AddEOS || cfg.BOS != "" || cfg.EOS != "" {
+			return nil, errors.New("text: Config.TokenizerJSON is set, so Encoding, Pattern, SpecialTokens, AllowedSpecial, AddBOS/AddEOS and BOS/EOS must be empty (the tokenizer.json defines them)")
+		}
+		if err := t.loadHF(cfg.TokenizerJSON); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
 	var defaults *builtin
 	switch b, ok := builtins[cfg.Encoding]; {
 	case cfg.Encoding == "":
@@ -192,12 +213,16 @@ func (t *Tokenizer) Tokenize(ctx context.Context, input []byte) ([]int32, error)
 	}
 	bp := idPool.Get().(*[]int32)
 	buf := (*bp)[:0]
-	if t.bos >= 0 {
-		buf = append(buf, t.bos)
-	}
-	buf = t.Encode(buf, input)
-	if t.eos >= 0 {
-		buf = append(buf, t.eos)
+	if t.hf != nil {
+		buf = t.hf.encode(buf, input, true)
+	} else {
+		if t.bos >= 0 {
+			buf = append(buf, t.bos)
+		}
+		buf = t.Encode(buf, input)
+		if t.eos >= 0 {
+			buf = append(buf, t.eos)
+		}
 	}
 	ids := make([]int32, len(buf))
 	copy(ids, buf)
@@ -222,6 +247,9 @@ var idPool = sync.Pool{New: func() any { b := make([]int32, 0, 4096); return &b 
 // pre-tokenized as if each bad byte were one symbol character (tiktoken has
 // no equivalent there: it would BPE the whole rest of the text as one piece).
 func (t *Tokenizer) Encode(dst []int32, text []byte) []int32 {
+	if t.hf != nil {
+		return t.hf.encode(dst, text, false)
+	}
 	if t.allowed == nil {
 		return t.encodeLast(dst, text)
 	}
@@ -238,6 +266,9 @@ func (t *Tokenizer) Encode(dst []int32, text []byte) []int32 {
 
 // Count returns len(t.Encode(nil, text)) without building the ids.
 func (t *Tokenizer) Count(text []byte) int {
+	if t.hf != nil {
+		return len(t.hf.encode(nil, text, false))
+	}
 	if t.allowed == nil {
 		return t.countLast(text)
 	}
@@ -380,6 +411,14 @@ func (t *Tokenizer) SpecialTokens() map[string]int32 { return maps.Clone(t.speci
 // pattern, allowed_special ([]string), add_bos, add_eos (bool), bos, eos
 // (string, "" when not added), special_tokens (map[string]int32).
 func (t *Tokenizer) Options() map[string]any {
+	if t.hf != nil {
+		return map[string]any{
+			"tokenizer_json":     t.name,
+			"sha256":             t.v.sha256,
+			"add_special_tokens": true,
+			"special_tokens":     maps.Clone(t.special),
+		}
+	}
 	allowed := slices.Clone(t.allowedN)
 	if allowed == nil {
 		allowed = []string{}
