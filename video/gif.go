@@ -1,0 +1,207 @@
+package video
+
+import (
+	"bytes"
+	"context"
+	stdimage "image"
+	"image/color"
+	stdgif "image/gif"
+	"os"
+	"sort"
+
+	"github.com/tokenfab/tokenfab/image"
+)
+
+// sequence is a decoded frame sequence with presentation times, from a
+// decoder that is not ffmpeg (GIF, frame files).
+type sequence struct {
+	frames    [][]uint8 // rgb24 HWC, w×h
+	w, h      int
+	pts       []float64 // seconds
+	end       float64   // end of the last frame, seconds
+	container string
+	codec     string
+	decoder   string
+}
+
+// decodeGIF composites an animated GIF in Go: the canvas starts as the
+// background colour (black when the background index is transparent),
+// each frame draws its non-transparent pixels into its rectangle, then its
+// disposal applies before the next frame: 0/1 keep, 2 fill the rectangle
+// with the background, 3 restore the canvas from before the frame. Delays
+// are in 10 ms units; a delay under 2 (20 ms) counts as 10 (100 ms), as
+// ffmpeg's GIF demuxer does (min_delay 2, default_delay 10). This is the
+// same picture ffmpeg's gif decoder gives (tested frame by frame).
+func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
+	cfg, err := stdgif.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, errorf(ErrCorrupt, "gif: %v", err)
+	}
+	w, h := cfg.Width, cfg.Height
+	if w <= 0 || h <= 0 || int64(w)*int64(h) > 1<<26 {
+		return nil, errorf(ErrCorrupt, "gif: logical screen %dx%d", w, h)
+	}
+	g, err := stdgif.DecodeAll(bytes.NewReader(data))
+	if err != nil {
+		return nil, errorf(ErrCorrupt, "gif: %v", err)
+	}
+	if len(g.Image) == 0 {
+		return nil, errorf(ErrNoFrames, "gif has no frames")
+	}
+	if len(g.Image) > maxFrames {
+		return nil, errorf(ErrTooLong, "%d frames > MaxSourceFrames %d", len(g.Image), maxFrames)
+	}
+	if int64(len(g.Image))*int64(w*h*3) > maxBytes {
+		return nil, errorf(ErrTooLarge, "%d gif frames of %dx%d > MaxDecodedBytes %d", len(g.Image), w, h, maxBytes)
+	}
+	var bg [3]uint8
+	if pl, ok := g.Config.ColorModel.(color.Palette); ok && int(g.BackgroundIndex) < len(pl) {
+		r, gg, b, a := pl[g.BackgroundIndex].RGBA()
+		if a != 0 {
+			bg = [3]uint8{uint8(r >> 8), uint8(gg >> 8), uint8(b >> 8)}
+		}
+	}
+	canvas := make([]uint8, w*h*3)
+	for i := 0; i < w*h; i++ {
+		copy(canvas[i*3:], bg[:])
+	}
+	seq := &sequence{w: w, h: h, container: "gif", codec: "gif", decoder: "go-gif"}
+	t := 0.0
+	for k, m := range g.Image {
+		var prev []uint8
+		disposal := byte(0)
+		if k < len(g.Disposal) {
+			disposal = g.Disposal[k]
+		}
+		if disposal == stdgif.DisposalPrevious {
+			prev = append([]uint8(nil), canvas...)
+		}
+		b := m.Bounds().Intersect(stdimage.Rect(0, 0, w, h))
+		trans := -1
+		for i, c := range m.Palette {
+			if _, _, _, a := c.RGBA(); a == 0 {
+				trans = i
+				break
+			}
+		}
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				ci := int(m.ColorIndexAt(x, y))
+				if ci == trans || ci >= len(m.Palette) {
+					continue
+				}
+				r, gg, bb, _ := m.Palette[ci].RGBA()
+				o := (y*w + x) * 3
+				canvas[o], canvas[o+1], canvas[o+2] = uint8(r>>8), uint8(gg>>8), uint8(bb>>8)
+			}
+		}
+		seq.frames = append(seq.frames, append([]uint8(nil), canvas...))
+		seq.pts = append(seq.pts, t)
+		d := 10
+		if k < len(g.Delay) && g.Delay[k] >= 2 {
+			d = g.Delay[k]
+		}
+		t += float64(d) / 100
+		switch disposal {
+		case stdgif.DisposalBackground:
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					copy(canvas[(y*w+x)*3:], bg[:])
+				}
+			}
+		case stdgif.DisposalPrevious:
+			canvas = prev
+		}
+	}
+	seq.end = t
+	return seq, nil
+}
+
+// TokenizeFrameFiles tokenizes a clip given as image files, one frame each
+// (PNG, JPEG, GIF first frame, BMP, TIFF, WebP; decoded by package image
+// like Tokenize decodes an image, EXIF applied), in lexical order of the
+// paths (sort.Strings). Frame k gets the time k/FrameRate seconds
+// (Config.FrameRate, default 1 fps). All frames must have one size. No
+// ffmpeg is needed. Errors: image decode errors, image.ErrInvalidSize
+// (sizes differ), ErrNoFrames, ErrTooLong/ErrTooLarge (limits), os errors.
+func (t *Tokenizer) TokenizeFrameFiles(ctx context.Context, paths []string) (*Tokens, error) {
+	ps := append([]string(nil), paths...)
+	sort.Strings(ps)
+	if len(ps) == 0 {
+		return nil, errorf(ErrNoFrames, "no frame files")
+	}
+	if len(ps) > t.r.maxSrc {
+		return nil, errorf(ErrTooLong, "%d frames > MaxSourceFrames %d", len(ps), t.r.maxSrc)
+	}
+	// Sample first (by index and time), then decode only the sampled files.
+	seq := &sequence{container: "frames", codec: "image", decoder: "image"}
+	seq.pts = make([]float64, len(ps))
+	for i := range ps {
+		seq.pts[i] = float64(i) / t.r.frameRate
+	}
+	seq.end = float64(len(ps)) / t.r.frameRate
+	load := func(i int) ([]uint8, int, int, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, 0, err
+		}
+		b, err := os.ReadFile(ps[i])
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		return image.DecodeRGB(b)
+	}
+	return t.fromSequenceLazy(ctx, seq, len(ps), load)
+}
+
+// fromSequence samples and tokenizes an already decoded sequence.
+func (t *Tokenizer) fromSequence(ctx context.Context, s *sequence) (*Tokens, error) {
+	load := func(i int) ([]uint8, int, int, error) { return s.frames[i], s.w, s.h, nil }
+	return t.fromSequenceLazy(ctx, s, len(s.frames), load)
+}
+
+func (t *Tokenizer) fromSequenceLazy(ctx context.Context, s *sequence, n int, load func(int) ([]uint8, int, int, error)) (*Tokens, error) {
+	avg := 0.0
+	if s.end > s.pts[0] {
+		avg = float64(n) / (s.end - s.pts[0])
+	}
+	tk := &Tokens{SourceFrames: n, AvgFPS: avg, Duration: s.end - s.pts[0], Container: s.container, Codec: s.codec, Decoder: s.decoder}
+	if tk.Duration > t.r.maxDur {
+		return nil, errorf(ErrTooLong, "%.1f s > MaxDurationSeconds %.1f", tk.Duration, t.r.maxDur)
+	}
+	idx, ticks, err := t.sample(s.pts, s.end, avg)
+	if err != nil {
+		return nil, err
+	}
+	cache := map[int][]uint8{}
+	seq := make([][]uint8, len(idx))
+	w, h := s.w, s.h
+	for k, i := range idx {
+		f, ok := cache[i]
+		if !ok {
+			var fw, fh int
+			f, fw, fh, err = load(i)
+			if err != nil {
+				return nil, err
+			}
+			if w == 0 {
+				w, h = fw, fh
+				if int64(len(idx))*int64(w*h*3) > t.r.maxDec {
+					return nil, errorf(ErrTooLarge, "%d frames of %dx%d > MaxDecodedBytes %d", len(idx), w, h, t.r.maxDec)
+				}
+			}
+			if fw != w || fh != h {
+				return nil, errorf(image.ErrInvalidSize, "frame %d is %dx%d, the first sampled frame %dx%d", i, fw, fh, w, h)
+			}
+			cache[i] = f
+		}
+		seq[k] = f
+	}
+	tk.Width, tk.Height, tk.StoredWidth, tk.StoredHeight = w, h, w, h
+	tk.FrameIndices = idx
+	tk.Timestamps = make([]float64, len(idx))
+	for k, i := range idx {
+		tk.Timestamps[k] = s.pts[i]
+	}
+	tk.SampleTimes = ticks
+	return t.finish(ctx, tk, seq)
+}
