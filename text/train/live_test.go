@@ -188,3 +188,54 @@ func TestLiveHF(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveBpeTrainer: with the same pieces (the file as one text, same
+// regex) HF tokenizers' BpeTrainer makes the same merges in the same order.
+// Its alphabet ids (ByteLevel.alphabet() sorted by character) are the GPT-2
+// byte order used here and new ids follow merge order, so its tie-break
+// (ascending pair of ids) is this package's.
+func TestLiveBpeTrainer(t *testing.T) {
+	py := testenv.Python(t)
+	data, err := os.ReadFile(testenv.Shared(t, "corpus/text/en_large_pd_shard_kjv_jargon_devil.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		pattern string
+		off     int
+	}{{"o200k", 0}, {"gpt2", 3 << 20}} {
+		chunk := data[c.off : c.off+1<<20]
+		for !utf8.Valid(chunk) {
+			chunk = chunk[:len(chunk)-1]
+		}
+		p := writeFile(t, string(chunk))
+		r := mustTrain(t, Config{VocabSize: 6000, Pattern: c.pattern}, p)
+		script := `
+import sys, json
+from tokenizers import Tokenizer, Regex, models, pre_tokenizers, trainers
+tok = Tokenizer(models.BPE())
+tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(sys.argv[1]), behavior="isolated"),
+    pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+tr = trainers.BpeTrainer(vocab_size=6000, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+tok.train_from_iterator([open(sys.argv[2], encoding="utf-8").read()], trainer=tr)
+m = json.loads(tok.to_str())["model"]
+print(json.dumps([[m["vocab"][a], m["vocab"][b]] for a, b in m["merges"]]))
+`
+		out, err := exec.Command(py, "-c", script, hfPattern(c.pattern), p).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hf [][2]int32
+		if err := json.Unmarshal(out, &hf); err != nil {
+			t.Fatal(err)
+		}
+		if len(hf) != len(r.Merges) {
+			t.Fatalf("%s: HF made %d merges, we made %d", c.pattern, len(hf), len(r.Merges))
+		}
+		for i, m := range r.Merges {
+			if hf[i] != [2]int32{m.Left, m.Right} {
+				t.Fatalf("%s: merge %d is %q+%q, HF's %q+%q", c.pattern, i, r.Tokens[m.Left], r.Tokens[m.Right], r.Tokens[hf[i][0]], r.Tokens[hf[i][1]])
+			}
+		}
+	}
+}
