@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTrainBPE: the command writes the three files, the .tiktoken file
+// works with `tokenize text`, and bad usage exits 1.
+func TestTrainBPE(t *testing.T) {
+	dir := t.TempDir()
+	corpus := filepath.Join(dir, "c.txt")
+	if err := os.WriteFile(corpus, []byte(strings.Repeat("hello world, hello there; the quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs!\n", 50)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "tok")
+	code, _, stderr := tokenize(t, "", "train-bpe", "--vocab-size", "300", "--pattern", "gpt2", "--special", "<|endoftext|>,<pad>", corpus, "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var meta struct {
+		Special   map[string]int32 `json:"special_tokens"`
+		VocabSize int              `json:"vocab_size"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "train.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.Special["<|endoftext|>"] != 298 || meta.Special["<pad>"] != 299 || meta.VocabSize != 300 {
+		t.Fatalf("train.json: %+v", meta)
+	}
+	if _, err := os.Stat(filepath.Join(out, "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+	// " hello" is one token after training on this text.
+	code, stdout, stderr := tokenize(t, "", "text", "encode", "--encoding", filepath.Join(out, "tokenizer.tiktoken"), "--pattern", "gpt2", "hello hello")
+	if code != 0 {
+		t.Fatalf("encode: exit %d: %s", code, stderr)
+	}
+	var ids []int32
+	if err := json.Unmarshal([]byte(stdout), &ids); err != nil || len(ids) != 2 || ids[0] < 256 || ids[1] < 256 {
+		t.Fatalf("encode: %q", stdout)
+	}
+
+	for _, args := range [][]string{
+		{"train-bpe", corpus, "-o", out},                                             // no --vocab-size
+		{"train-bpe", "--vocab-size", "300", corpus},                                 // no -o
+		{"train-bpe", "--vocab-size", "300", "--pattern", "nope", corpus, "-o", out}, // bad pattern
+		{"train-bpe", "--vocab-size", "100", corpus, "-o", out},                      // below 256
+		{"train-bpe", "--vocab-size", "300", corpus + ".missing", "-o", out},         // no such file
+		{"train-bpe", "--vocab-size", "300", "-o", out},                              // no corpus
+	} {
+		if code, _, _ := tokenize(t, "", args...); code != 1 {
+			t.Errorf("%q: exit %d, want 1", args, code)
+		}
+	}
+}
