@@ -163,16 +163,6 @@ func (m *imageModality) columns() []column {
 				}
 				return nil
 			}},
-		{name: "grid_thw", typ: arrow.FixedSizeListOf(3, arrow.PrimitiveTypes.Int32), hf: hfSeq(hfInt32, 3),
-			append: func(b array.Builder, r *row) {
-				fb := b.(*array.FixedSizeListBuilder)
-				if r.err != nil || !r.p.HasGrid {
-					fb.AppendNull()
-					return
-				}
-				fb.Append(true)
-				fb.ValueBuilder().(*array.Int32Builder).AppendValues(r.p.GridTHW[:], nil)
-			},
-			size: func(*row) int64 { return 12 }},
+		gridColumn,
 	}
 }

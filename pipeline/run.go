@@ -36,6 +36,10 @@ type Options struct {
 	// opened through os.Root). A line with text and an image gives two
 	// rows with the same id: the text (segment 0), then the image.
 	ImageField string
+	// AudioField, if set, names a manifest field holding an audio file
+	// path, with the same rule as ImageField; its row comes after the
+	// line's text and image rows.
+	AudioField string
 	// Format and Compression of the part files (default arrow, none).
 	Format      Format
 	Compression Compression
@@ -117,6 +121,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	if o.ImageField != "" {
 		jobOpts["image_field"] = o.ImageField
 	}
+	if o.AudioField != "" {
+		jobOpts["audio_field"] = o.AudioField
+	}
 	for k, v := range o.JobOptions {
 		jobOpts[k] = v
 	}
@@ -133,7 +140,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 
 	sum := newSummary(o.Inputs, o.OutputDir)
 	sum.Workers = o.Workers
-	rd := &reader{textField: o.TextField, idField: o.IDField, imageField: o.ImageField, maxRecord: o.MaxRecordBytes,
+	rd := &reader{textField: o.TextField, idField: o.IDField, imageField: o.ImageField, audioField: o.AudioField, maxRecord: o.MaxRecordBytes,
 		needsData: func(m string) bool { return mods[m] != nil }, skipped: map[string]int64{}}
 	defer rd.close()
 	stopped, werr := execute(ctx, o, mods, lay, set, rd, pw, sum)
@@ -198,6 +205,12 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 	}
 	if o.ImageField != "" && (o.ImageField == o.TextField || o.ImageField == o.IDField) {
 		return o, nil, configErr("the image field %q is also the text or id field; pick another --image-field", o.ImageField)
+	}
+	if o.AudioField != "" && (o.AudioField == o.TextField || o.AudioField == o.IDField || o.AudioField == o.ImageField) {
+		return o, nil, configErr("the audio field %q is also the text, id or image field; pick another --audio-field", o.AudioField)
+	}
+	if msg := columnClash(mods); msg != "" {
+		return o, nil, configErr("%s", msg)
 	}
 	if o.Format == "" {
 		o.Format = FormatArrow
@@ -416,7 +429,7 @@ func route(ctx context.Context, rec *record, mods map[string]Modality, lay *layo
 		}
 		if r.err == nil {
 			if n := lay.rowBytes(&r); n > MaxBatchBytes {
-				r.err = rowErr(KindTooLarge, "the row would take %d bytes, over the %d MiB record batch limit; split the input, or for images lower --max-pixels or use --patch-dtype uint8", n, MaxBatchBytes>>20)
+				r.err = rowErr(KindTooLarge, "the row would take %d bytes, over the %d MiB record batch limit; split the input, or for images lower --max-pixels or use --patch-dtype uint8, for audio lower --max-duration", n, MaxBatchBytes>>20)
 			}
 		}
 		if r.err != nil {

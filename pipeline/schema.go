@@ -121,6 +121,21 @@ var baseColumns = []column{
 		size: func(r *row) int64 { return 4 * int64(len(r.p.InputIDs)) }},
 }
 
+// gridColumn is grid_thw, fixed_size_list<int32, 3>: (temporal, height,
+// width) of a row's patch grid, null without one. Images and AST audio
+// both declare it; the job has it once.
+var gridColumn = column{name: "grid_thw", typ: arrow.FixedSizeListOf(3, arrow.PrimitiveTypes.Int32), hf: hfSeq(hfInt32, 3),
+	append: func(b array.Builder, r *row) {
+		fb := b.(*array.FixedSizeListBuilder)
+		if r.err != nil || !r.p.HasGrid {
+			fb.AppendNull()
+			return
+		}
+		fb.Append(true)
+		fb.ValueBuilder().(*array.Int32Builder).AppendValues(r.p.GridTHW[:], nil)
+	},
+	size: func(*row) int64 { return 12 }}
+
 // layout is one job's output schema: the base columns, then those of the
 // registered modalities in extraOrder. It is fixed before the first row, so
 // every file of a job has the same columns with the same types.
@@ -131,15 +146,58 @@ type layout struct {
 	overhead int64
 }
 
-// newLayout builds the schema for the registered modalities.
+// newLayout builds the schema for the registered modalities. A column two
+// modalities share (grid_thw of images and AST audio) appears once, where
+// the first of them in extraOrder puts it; columnClash has made sure that
+// they agree on its type.
 func newLayout(mods map[string]Modality) *layout {
 	cols := append([]column(nil), baseColumns...)
+	seen := map[string]bool{}
+	for _, c := range cols {
+		seen[c.name] = true
+	}
 	for _, name := range extraOrder {
 		if c, ok := mods[name].(columnar); ok {
-			cols = append(cols, c.columns()...)
+			for _, col := range c.columns() {
+				if !seen[col.name] {
+					seen[col.name] = true
+					cols = append(cols, col)
+				}
+			}
 		}
 	}
 	return &layout{cols: cols, overhead: int64(5 * len(cols))}
+}
+
+// columnClash reports, as a message naming both modalities, a column that
+// two registered modalities declare with different types (say a patches
+// column of uint8 for images and float32 for another modality): a job's
+// columns are fixed, so such a job cannot start. "" when there is none.
+func columnClash(mods map[string]Modality) string {
+	type owner struct {
+		mod string
+		col column
+	}
+	byName := map[string]owner{}
+	for _, c := range baseColumns {
+		byName[c.name] = owner{"every job", c}
+	}
+	for _, name := range extraOrder {
+		c, ok := mods[name].(columnar)
+		if !ok {
+			continue
+		}
+		for _, col := range c.columns() {
+			if o, dup := byName[col.name]; dup && (!arrow.TypeEqual(o.col.typ, col.typ) || o.col.hf != col.hf) {
+				return fmt.Sprintf("the %s tokenizer writes column %s as %s but the %s one as %s; "+
+					"a job has one type per column: choose presets that agree, or run the modalities as separate jobs",
+					name, col.name, col.typ, o.mod, o.col.typ)
+			} else if !dup {
+				byName[col.name] = owner{name, col}
+			}
+		}
+	}
+	return ""
 }
 
 // rowBytes estimates what one row adds to a record batch. It is a pure

@@ -30,9 +30,9 @@ import (
 //     and pipes are skipped; both are counted in the summary, as is the
 //     job's own output directory when it lies inside an input.
 //   - *.jsonl / *.ndjson files are manifests: one record per line. With an
-//     image field, a line's image path is relative to the manifest's
-//     directory and opened through an os.Root there, so it cannot leave it
-//     (no "..", no absolute path, no escaping symlink).
+//     image or audio field, a line's file path is relative to the
+//     manifest's directory and opened through an os.Root there, so it
+//     cannot leave it (no "..", no absolute path, no escaping symlink).
 
 // record is one input item: a file or one manifest line.
 type record struct {
@@ -45,8 +45,8 @@ type record struct {
 	// that JSON decoding runs in parallel and the reader only does I/O.
 	line   []byte
 	parser *reader
-	dir    *manifestDir // where the line's image paths resolve
-	// files is the bytes of files named by the line (images) that
+	dir    *manifestDir // where the line's image and audio paths resolve
+	// files is the bytes of files named by the line (images, audio) that
 	// parseLine read; they count against the in-flight budget.
 	files int64
 }
@@ -198,6 +198,7 @@ func (e *entry) open() (*os.File, error) {
 type reader struct {
 	textField, idField string
 	imageField         string // "" when manifests have no image field
+	audioField         string // "" when manifests have no audio field
 	maxRecord          int64
 	// needsData reports whether a modality has a tokenizer; files of other
 	// modalities are not read past their first bytes.
@@ -338,7 +339,7 @@ func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
 	}
 	defer f.Close()
 	var dir *manifestDir
-	if r.imageField != "" {
+	if r.imageField != "" || r.audioField != "" {
 		dir = r.openDir(e)
 	}
 	base := path.Base(e.id)
@@ -471,14 +472,17 @@ func (r *reader) parseInto(rec *record, line []byte, dir *manifestDir) *RowError
 		rec.segs = append(rec.segs, segment{field: r.textField, modality: ModText,
 			err: rowErr(KindFieldType, "field %q is %s, want a string", r.textField, jsonType(text))})
 	}
-	if r.imageField != "" {
-		switch img := obj[r.imageField].(type) {
+	for _, f := range []struct{ name, modality string }{{r.imageField, ModImage}, {r.audioField, ModAudio}} {
+		if f.name == "" {
+			continue
+		}
+		switch p := obj[f.name].(type) {
 		case string:
-			rec.segs = append(rec.segs, r.image(rec, img, dir))
+			rec.segs = append(rec.segs, r.media(rec, f.name, f.modality, p, dir))
 		case nil:
 		default:
-			rec.segs = append(rec.segs, segment{field: r.imageField, modality: ModImage,
-				err: rowErr(KindFieldType, "field %q is %s, want a string (an image path relative to the manifest)", r.imageField, jsonType(img))})
+			rec.segs = append(rec.segs, segment{field: f.name, modality: f.modality,
+				err: rowErr(KindFieldType, "field %q is %s, want a string (a%s %s path relative to the manifest)", f.name, jsonType(p), article(f.modality), f.modality)})
 		}
 	}
 	if len(rec.segs) > 0 {
@@ -486,58 +490,74 @@ func (r *reader) parseInto(rec *record, line []byte, dir *manifestDir) *RowError
 	}
 	_, present := obj[r.textField]
 	switch {
-	case r.imageField != "":
-		return rowErr(KindMissingField, "neither field %q nor field %q is set in this line (pick them with --text-field and --image-field)", r.textField, r.imageField)
+	case r.imageField != "" || r.audioField != "":
+		fields := []string{strconv.Quote(r.textField)}
+		for _, f := range []string{r.imageField, r.audioField} {
+			if f != "" {
+				fields = append(fields, strconv.Quote(f))
+			}
+		}
+		return rowErr(KindMissingField, "none of the fields %s is set in this line (pick them with --text-field, --image-field and --audio-field)", strings.Join(fields, ", "))
 	case present:
 		return rowErr(KindMissingField, "field %q is null", r.textField)
 	}
 	return rowErr(KindMissingField, "no field %q in this line (pick the field with --text-field)", r.textField)
 }
 
-// image reads the file a manifest line names as an image segment. The path
-// is relative to the manifest's directory and opened through its os.Root:
-// absolute paths, ".." and symlinks leading out are outside_root rows.
-func (r *reader) image(rec *record, rel string, dir *manifestDir) segment {
-	seg := segment{field: r.imageField, modality: ModImage}
+// media reads the file a manifest line names in field as a segment of
+// modality (image, audio). The path is relative to the manifest's
+// directory and opened through its os.Root: absolute paths, ".." and
+// symlinks leading out are outside_root rows.
+func (r *reader) media(rec *record, field, modality, rel string, dir *manifestDir) segment {
+	seg := segment{field: field, modality: modality}
 	fail := func(err *RowError) segment { seg.err = err; return seg }
 	switch {
-	case !r.needsData(ModImage):
-		return fail(noTokenizer(ModImage))
+	case !r.needsData(modality):
+		return fail(noTokenizer(modality))
 	case rel == "":
-		return fail(rowErr(KindMissingField, "field %q is an empty string, want an image path", r.imageField))
+		return fail(rowErr(KindMissingField, "field %q is an empty string, want a%s %s path", field, article(modality), modality))
 	case !filepath.IsLocal(rel):
-		return fail(rowErr(KindOutsideRoot, "image path %q is absolute or leaves the manifest's directory %s; paths are relative to it and stay inside it", rel, dir.path))
+		return fail(rowErr(KindOutsideRoot, "%s path %q is absolute or leaves the manifest's directory %s; paths are relative to it and stay inside it", modality, rel, dir.path))
 	case dir.err != nil:
 		return fail(rowErr(KindReadError, "cannot open the manifest's directory %s: %v", dir.path, unwrapPath(dir.err)))
 	}
 	f, err := dir.root.Open(rel)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) && escapes(dir.path, rel) {
-			return fail(rowErr(KindOutsideRoot, "image path %q resolves (through a symlink) outside the manifest's directory %s", rel, dir.path))
+			return fail(rowErr(KindOutsideRoot, "%s path %q resolves (through a symlink) outside the manifest's directory %s", modality, rel, dir.path))
 		}
-		return fail(rowErr(KindReadError, "image %q: %v", rel, unwrapPath(err)))
+		return fail(rowErr(KindReadError, "%s %q: %v", modality, rel, unwrapPath(err)))
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	switch {
 	case err != nil:
-		return fail(rowErr(KindReadError, "image %q: %v", rel, unwrapPath(err)))
+		return fail(rowErr(KindReadError, "%s %q: %v", modality, rel, unwrapPath(err)))
 	case !info.Mode().IsRegular():
-		return fail(rowErr(KindReadError, "image %q is not a regular file", rel))
+		return fail(rowErr(KindReadError, "%s %q is not a regular file", modality, rel))
 	case info.Size() > r.maxRecord:
-		return fail(rowErr(KindTooLarge, "image %q is %d bytes, over the %d-byte record limit (raise --max-record-size)", rel, info.Size(), r.maxRecord))
+		return fail(rowErr(KindTooLarge, "%s %q is %d bytes, over the %d-byte record limit (raise --max-record-size)", modality, rel, info.Size(), r.maxRecord))
 	}
 	data, err := readAllLimit(f, make([]byte, 0, info.Size()+1), r.maxRecord)
 	rec.in += int64(len(data))
 	rec.files += int64(len(data))
 	switch {
 	case err != nil:
-		return fail(rowErr(KindReadError, "image %q: %v", rel, unwrapPath(err)))
+		return fail(rowErr(KindReadError, "%s %q: %v", modality, rel, unwrapPath(err)))
 	case int64(len(data)) > r.maxRecord:
-		return fail(rowErr(KindTooLarge, "image %q grew past the %d-byte record limit while being read", rel, r.maxRecord))
+		return fail(rowErr(KindTooLarge, "%s %q grew past the %d-byte record limit while being read", modality, rel, r.maxRecord))
 	}
 	seg.data = data
 	return seg
+}
+
+// article is "n" before a modality name starting with a vowel ("an image",
+// "an audio"), "" otherwise, for messages.
+func article(modality string) string {
+	if strings.ContainsRune("aeiou", rune(modality[0])) {
+		return "n"
+	}
+	return ""
 }
 
 // escapes reports whether rel, resolved with its symlinks from dir, ends
