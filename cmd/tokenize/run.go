@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/tokenfab/tokenfab/audio"
 	"github.com/tokenfab/tokenfab/image"
 	"github.com/tokenfab/tokenfab/pipeline"
 	"github.com/tokenfab/tokenfab/text"
@@ -132,10 +134,64 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 	return t, nil
 }
 
+// audioFlags configure the audio tokenizer of `run`.
+type audioFlags struct {
+	preset, longAudio string
+	sampleRate, nMels int
+	maxDuration       time.Duration
+}
+
+// defaultAudioPreset is Whisper's 80-mel front end: the features of every
+// Whisper checkpoint but large-v3, equal to HF WhisperFeatureExtractor
+// (within 5e-5), at a fixed 100 frames/s (960 KB per 30-s chunk), so row
+// size follows duration only. whisper-128 (large-v3) is 1.6× larger; ast
+// and log-mel serve other models.
+const defaultAudioPreset = audio.PresetWhisper80
+
+// defaultMaxDuration keeps a row under the 256 MiB record batch limit for
+// every preset (1 h of whisper-128 is 120 chunks, 184 MB) and stops a
+// mislabelled multi-hour file before it is tokenized only to be refused.
+const defaultMaxDuration = time.Hour
+
+// audioPresets are the --audio-preset values.
+var audioPresets = []string{audio.PresetWhisper80, audio.PresetWhisper128, audio.PresetAST, audio.PresetLogMel}
+
+func (f *audioFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.preset, "audio-preset", defaultAudioPreset,
+		"audio preset: "+strings.Join(audioPresets, "|")+" (whisper-80: Whisper's log-mel, 80 mels, 30-s chunks of 3000 frames)")
+	fl.StringVar(&f.longAudio, "long-audio", "chunk", "whisper presets, audio over 30 s: chunk (every 30-s chunk, one row) or truncate (the first 30 s, HF's default)")
+	fl.IntVar(&f.sampleRate, "sample-rate", 0, "log-mel preset: resample to this rate in Hz (default 22050; whisper and ast are fixed at 16000)")
+	fl.IntVar(&f.nMels, "n-mels", 0, "log-mel preset: mel bands (default 128; whisper-80/128 and ast fix theirs)")
+	fl.DurationVar(&f.maxDuration, "max-duration", defaultMaxDuration, "longer audio becomes a too_large row (e.g. 30m, 2h)")
+}
+
+func (f *audioFlags) tokenizer() (*audio.Tokenizer, error) {
+	if !slices.Contains(audioPresets, f.preset) {
+		return nil, usagef("--audio-preset %q: want %s", f.preset, strings.Join(audioPresets, ", "))
+	}
+	if f.preset != audio.PresetLogMel && (f.sampleRate != 0 || f.nMels != 0) {
+		return nil, usagef("--sample-rate and --n-mels configure the log-mel preset only; %s fixes 16000 Hz and its mel bands", f.preset)
+	}
+	if f.sampleRate < 0 || f.nMels < 0 {
+		return nil, usagef("--sample-rate %d / --n-mels %d: want positive numbers", f.sampleRate, f.nMels)
+	}
+	if f.maxDuration <= 0 {
+		return nil, usagef("--max-duration %v: want a positive duration such as 30m", f.maxDuration)
+	}
+	t, err := audio.New(audio.Config{Preset: f.preset, LongAudio: f.longAudio,
+		LogMel:             audio.LogMelConfig{SampleRate: f.sampleRate, NMels: f.nMels},
+		MaxDurationSeconds: f.maxDuration.Seconds()})
+	if err != nil {
+		return nil, usagef("audio tokenizer: %v", err)
+	}
+	return t, nil
+}
+
 type runFlags struct {
 	text                       textFlags
 	image                      imageFlags
-	imageField                 string
+	audio                      audioFlags
+	imageField, audioField     string
 	out, format, compression   string
 	textField, idField         string
 	workers                    int
@@ -163,8 +219,14 @@ vit-base-patch16-224, gives every image the same small size (196 patches of
 manifest line may also name an image file relative to the manifest; a line
 with text and an image becomes two rows with the same id.
 
+Audio (WAV, FLAC, MP3, Ogg Vorbis; Opus, AAC and others through ffmpeg)
+becomes log-mel frames in the mel column with --audio-preset; the default,
+whisper-80, is Whisper's front end: 3000 frames × 80 mels per 30-s chunk,
+every chunk of a file in its one row. --audio-field names a manifest field
+holding an audio path, as --image-field does for images.
+
 A record that fails (bad JSON line, missing field, unreadable file, corrupt
-image, audio or video with no tokenizer yet) keeps its row with the error
+image or audio, video with no tokenizer yet) keeps its row with the error
 column set and null tokens; the job goes on and exits 0. Hidden files inside
 directories are skipped; symlinks are followed only when they stay inside
 their input directory.
@@ -176,18 +238,22 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
   tokenize run data.jsonl -o out-hf --format arrow-stream   # for datasets.Dataset.from_file
   tokenize run docs/ -o out --encoding ./my.tiktoken --pattern cl100k --special-token '<|end|>=100257'
   tokenize run photos/ -o out --image-preset qwen2-vl --max-pixels 1003520
-  tokenize run pairs.jsonl -o out --image-field image --image-preset clip-vit-large-patch14 --patch-dtype float32`,
+  tokenize run pairs.jsonl -o out --image-field image --image-preset clip-vit-large-patch14 --patch-dtype float32
+  tokenize run speech/ -o out --audio-preset whisper-128 --max-duration 20m
+  tokenize run clips.jsonl -o out --audio-field audio --audio-preset log-mel --sample-rate 16000 --n-mels 64`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args) },
 	}
 	f.text.register(c.Flags(), true)
 	f.image.register(c.Flags())
+	f.audio.register(c.Flags())
 	fl := c.Flags()
 	fl.StringVarP(&f.out, "output", "o", "", "output directory (required; created if missing)")
 	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable) or arrow-stream (IPC stream, .arrows)")
 	fl.StringVar(&f.compression, "compression", "none", "none, zstd or lz4 (compressed files are not zero-copy)")
 	fl.StringVar(&f.textField, "text-field", "text", "JSONL field holding the text")
 	fl.StringVar(&f.imageField, "image-field", "", "JSONL field holding an image path relative to the manifest's directory (default: none)")
+	fl.StringVar(&f.audioField, "audio-field", "", "JSONL field holding an audio file path relative to the manifest's directory (default: none)")
 	fl.StringVar(&f.idField, "id-field", "id", "JSONL field holding the record id (default when absent: FILE.jsonl:LINE)")
 	fl.IntVar(&f.workers, "workers", 0, "tokenizing workers (default GOMAXPROCS)")
 	fl.Int64Var(&f.maxErrors, "max-errors", -1, "stop (exit 2) once more than N rows failed; -1: no limit")
@@ -232,10 +298,18 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	if err != nil {
 		return err
 	}
+	atok, err := f.audio.tokenizer()
+	if err != nil {
+		return err
+	}
+	aud, err := pipeline.NewAudio(atok)
+	if err != nil {
+		return err
+	}
 	opts := pipeline.Options{
 		Inputs: inputs, OutputDir: f.out, Overwrite: f.overwrite,
-		Modalities: []pipeline.Modality{pipeline.NewText(tok), img},
-		TextField:  f.textField, IDField: f.idField, ImageField: f.imageField,
+		Modalities: []pipeline.Modality{pipeline.NewText(tok), img, aud},
+		TextField:  f.textField, IDField: f.idField, ImageField: f.imageField, AudioField: f.audioField,
 		Format: pipeline.Format(f.format), Compression: pipeline.Compression(f.compression),
 		Workers: f.workers, BatchBytes: int64(f.batchMiB) << 20, MaxFileBytes: maxFile, MaxRecordBytes: maxRecord,
 		LimitErrors: f.maxErrors >= 0, MaxErrors: f.maxErrors,
