@@ -172,8 +172,6 @@ func levelUnits(preset string) [3]float64 {
 	}
 }
 
-
-
 // channelOf maps a flat index of the reference array to its channel.
 func channelOf(c presetCase, i int) int {
 	if c.Preset == "qwen2-vl" {
