@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """BPE training, side by side: `tokenize train-bpe` (Go) vs HF tokenizers' BpeTrainer.
 
-  .venv/bin/python3 scripts/bench_train.py [--vocab 30000] [--pattern cl100k] [--runs 1] [FILE]
+  .venv/bin/python3 scripts/bench_train.py [--vocab 30000] [--pattern cl100k] [--runs 1] [--binary B] [FILE]
 
 FILE defaults to ../shared/corpus/text/en_large_pd_shard_kjv_jargon_devil.txt.
 
@@ -75,6 +75,7 @@ def main():
     ap.add_argument("--vocab", type=int, default=30000)
     ap.add_argument("--pattern", default="cl100k")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--binary", help="use this tokenize binary instead of building ./cmd/tokenize")
     ap.add_argument("--no-hf-files", action="store_true", help="skip HF's train([FILE]) timing")
     ap.add_argument("file", nargs="?", default=os.path.join(
         ROOT, "..", "shared", "corpus", "text", "en_large_pd_shard_kjv_jargon_devil.txt"))
@@ -83,51 +84,58 @@ def main():
     if not held:
         sys.exit("no udhr_*.txt next to " + a.file)
 
-    binary = os.path.join(ROOT, ".build", "tokenize")
-    os.makedirs(os.path.dirname(binary), exist_ok=True)
-    subprocess.run(["go", "build", "-o", binary, "./cmd/tokenize"], cwd=ROOT, check=True)
+    binary = a.binary
+    if not binary:
+        binary = os.path.join(ROOT, ".build", "tokenize")
+        os.makedirs(os.path.dirname(binary), exist_ok=True)
+        subprocess.run(["go", "build", "-o", binary, "./cmd/tokenize"], cwd=ROOT, check=True)
     tmp = tempfile.mkdtemp(prefix="bench_train")
     size = os.path.getsize(a.file)
     print(f"input: {a.file} ({size:,} bytes), vocab {a.vocab}, pattern {a.pattern}, median of {a.runs} run(s)")
 
     go_dir = os.path.join(tmp, "go")
-    go = {}
-    for label, procs in (("go GOMAXPROCS=1", "1"), (f"go GOMAXPROCS={os.cpu_count()}", str(os.cpu_count()))):
-        times = []
-        for _ in range(a.runs):
-            env = dict(os.environ, GOMAXPROCS=procs)
-            t = time.perf_counter()
-            subprocess.run([binary, "train-bpe", "--vocab-size", str(a.vocab), "--pattern", a.pattern,
-                            a.file, "-o", go_dir], check=True, env=env, stderr=subprocess.DEVNULL)
-            times.append(time.perf_counter() - t)
-        go[label] = statistics.median(times)
+
+    def run_go(procs):
+        t = time.perf_counter()
+        subprocess.run([binary, "train-bpe", "--vocab-size", str(a.vocab), "--pattern", a.pattern,
+                        a.file, "-o", go_dir], check=True, env=dict(os.environ, GOMAXPROCS=procs),
+                       stderr=subprocess.DEVNULL)
+        return time.perf_counter() - t
+
+    def run_hf(mode, pattern):
+        out = os.path.join(tmp, f"hf_{mode}.json")
+        r = json.loads(subprocess.run([sys.executable, "-c", HF_CHILD, pattern, str(a.vocab), a.file, mode, out],
+                                      check=True, env=dict(os.environ, RAYON_NUM_THREADS="1"),
+                                      capture_output=True, text=True).stdout)
+        if r["vocab"] != a.vocab:
+            sys.exit(f"HF vocab {r['vocab']} != {a.vocab}")
+        return r["seconds"]
+
+    ncpu = str(os.cpu_count())
+    labels = {"go1": "go train-bpe, GOMAXPROCS=1",
+              "goN": f"go train-bpe, GOMAXPROCS={ncpu}",
+              "iterator": "HF BpeTrainer, 1 thread, file as one text",
+              "files": "HF BpeTrainer, 1 thread, train([FILE]) by line"}
+    times = {k: [] for k in labels if not (k == "files" and a.no_hf_files)}
+    pattern = None
+    for _ in range(a.runs):  # interleaved, so load changes hit both sides
+        times["go1"].append(run_go("1"))
+        times["goN"].append(run_go(ncpu))
+        if pattern is None:
+            pattern = json.load(open(os.path.join(go_dir, "tokenizer.json")))[
+                "pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"]
+        for mode in ("iterator", "files"):
+            if mode in times:
+                times[mode].append(run_hf(mode, pattern))
+    med = {k: statistics.median(v) for k, v in times.items()}
     meta = json.load(open(os.path.join(go_dir, "train.json")))
     go_json = os.path.join(go_dir, "tokenizer.json")
-    pattern = json.load(open(go_json))["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"]
+    hf_json = os.path.join(tmp, "hf_iterator.json")
 
-    hf = {}
-    hf_json = os.path.join(tmp, "hf.json")
-    modes = ["iterator"] + ([] if a.no_hf_files else ["files"])
-    for mode in modes:
-        times = []
-        for _ in range(a.runs):
-            env = dict(os.environ, RAYON_NUM_THREADS="1")
-            out = os.path.join(tmp, f"hf_{mode}.json")
-            r = json.loads(subprocess.run([sys.executable, "-c", HF_CHILD, pattern, str(a.vocab), a.file, mode, out],
-                                          check=True, env=env, capture_output=True, text=True).stdout)
-            if r["vocab"] != a.vocab:
-                sys.exit(f"HF vocab {r['vocab']} != {a.vocab}")
-            times.append(r["seconds"])
-        hf[mode] = statistics.median(times)
-    os.replace(os.path.join(tmp, "hf_iterator.json"), hf_json)
-
-    print(f"{'trainer':<44} {'seconds':>8} {'HF(1 thread, same text)/this':>30}")
-    base = hf["iterator"]
-    for label, sec in go.items():
-        print(f"{label:<44} {sec:8.2f} {base / sec:29.1f}x")
-    print(f"{'HF BpeTrainer RAYON_NUM_THREADS=1 (one text)':<44} {base:8.2f} {1.0:29.1f}x")
-    if "files" in hf:
-        print(f"{'HF BpeTrainer RAYON_NUM_THREADS=1 (by line)':<44} {hf['files']:8.2f} {base / hf['files']:29.1f}x")
+    base = min(med[k] for k in ("iterator", "files") if k in med)
+    print(f"{'trainer':<48} {'seconds':>8}  {'fastest HF / this':>17}")
+    for k, sec in med.items():
+        print(f"{labels[k]:<48} {sec:8.2f}  {base / sec:16.1f}x")
     print(f"go phases (last run): count {meta['count_seconds']:.2f} s, merge {meta['merge_seconds']:.2f} s; "
           f"{meta['distinct_pieces']:,} distinct pieces, {meta['merges']:,} merges")
 
