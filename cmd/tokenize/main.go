@@ -98,7 +98,7 @@ error, 130 interrupted. Output files are always complete or absent.`,
 		SilenceErrors: true,
 	})
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCmd(), newTextCmd(), newInspectCmd(), newTrainBPECmd())
+	root.AddCommand(newRunCmd(), newTextCmd(), newInspectCmd(), newTrainBPECmd(), newServeCmd())
 	return root
 }
 
