@@ -70,11 +70,11 @@ func TestTextCommands(t *testing.T) {
 func TestRunExitCodesAndOverwrite(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, errs := tokenize(t, "", "run", sample, "-o", out)
-	if code != exitOK || !strings.Contains(errs, "done: 37 records, 37 rows") || !strings.Contains(errs, "bad_json: 1") {
+	if code != exitOK || !strings.Contains(errs, "done: 38 records, 38 rows") || !strings.Contains(errs, "bad_json: 1") {
 		t.Fatalf("run = %d, stderr %q", code, errs)
 	}
 	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
-	if err != nil || rep.Rows != 37 || rep.Errors != 1 || rep.ErrorsByKind["bad_json"] != 1 || rep.Tokens.Rows != 36 {
+	if err != nil || rep.Rows != 38 || rep.Errors != 1 || rep.ErrorsByKind["bad_json"] != 1 || rep.Tokens.Rows != 37 {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
 	code, _, errs = tokenize(t, "", "run", sample, "-o", out)
@@ -116,10 +116,11 @@ func TestRunMaxErrorsExitsTwo(t *testing.T) {
 	if sum.Completed || !strings.Contains(sum.Stopped, "more than 0 error rows") {
 		t.Errorf("summary stopped = %q", sum.Stopped)
 	}
-	// Row order: devils_dictionary_a.txt, the two images/, then
-	// records.jsonl lines 1…; the bad line 13 is row 16, the last one written.
+	// Row order: audio/librivox_0930.wav, devils_dictionary_a.txt, the two
+	// images/, then records.jsonl lines 1…; the bad line 13 is row 17, the
+	// last one written.
 	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
-	if err != nil || rep.Rows != 16 || rep.Errors != 1 {
+	if err != nil || rep.Rows != 17 || rep.Errors != 1 {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
 }
@@ -215,7 +216,7 @@ func TestRunImageFlags(t *testing.T) {
 	if err != nil || rep.Rows != 2 || rep.Errors != 0 {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
-	if c := rep.Columns[len(rep.Columns)-2]; c.Name != "patches" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[1176], nullable>" {
+	if c := rep.Columns[len(rep.Columns)-3]; c.Name != "patches" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[1176], nullable>" {
 		t.Errorf("patches column %+v", c)
 	}
 	for _, want := range []string{`"preset":"qwen2-vl"`, `"patch_dtype":"float32"`, `"max_pixels":50000`, `"background":[10,20,30]`, `"apply_exif":false`, `"patch_dim":1176`} {
@@ -262,6 +263,78 @@ func TestRunImageFlags(t *testing.T) {
 	}
 	rep, err = pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
 	if err != nil || rep.Rows != 2 || rep.Errors != 0 || rep.Tokens.Max != 196 || !strings.Contains(rep.Metadata["tokenfab"], `"image_field":"img"`) {
+		t.Fatalf("inspect = %+v, %v", rep, err)
+	}
+}
+
+func TestRunAudioFlags(t *testing.T) {
+	clips := filepath.Join(sample, "audio")
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--audio-preset", "wav2vec"}, `--audio-preset "wav2vec": want whisper-80, whisper-128, ast, log-mel`},
+		{[]string{"--sample-rate", "8000"}, "configure the log-mel preset only"},
+		{[]string{"--audio-preset", "ast", "--n-mels", "64"}, "configure the log-mel preset only"},
+		{[]string{"--audio-preset", "log-mel", "--n-mels", "-3"}, "want positive numbers"},
+		{[]string{"--audio-preset", "log-mel", "--sample-rate", "100"}, "LogMel.SampleRate"},
+		{[]string{"--max-duration", "0s"}, "want a positive duration"},
+		{[]string{"--max-duration", "ten"}, "invalid argument"},
+		{[]string{"--long-audio", "drop"}, "LongAudio"},
+	} {
+		args := append([]string{"run", clips, "-o", t.TempDir()}, c.args...)
+		if code, _, errs := tokenize(t, "", args...); code != exitUsage || !strings.Contains(errs, c.msg) {
+			t.Errorf("tokenize %q = %d %q, want exit 1 saying %q", args, code, errs, c.msg)
+		}
+	}
+
+	// log-mel overrides reach the tokenizer: 64 mels at 16 kHz, librosa's
+	// n_fft 2048 / hop 512, so 1 + 52640/512 = 103 centred frames.
+	out := t.TempDir()
+	if code, _, errs := tokenize(t, "", "run", clips, "-o", out, "-q", "--audio-preset", "log-mel", "--sample-rate", "16000", "--n-mels", "64"); code != 0 {
+		t.Fatalf("run: %d %s", code, errs)
+	}
+	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
+	if err != nil || rep.Rows != 1 || rep.Errors != 0 || rep.Tokens.Total != 103 {
+		t.Fatalf("inspect = %+v, %v", rep, err)
+	}
+	if c := rep.Columns[len(rep.Columns)-1]; c.Name != "mel" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[64], nullable>" {
+		t.Errorf("mel column %+v", c)
+	}
+	for _, want := range []string{`"preset":"log-mel"`, `"n_mels":64`, `"sample_rate":16000`, `"n_fft":2048`, `"hop_length":512`, `"max_duration_seconds":3600`} {
+		if !strings.Contains(rep.Metadata["tokenfab"], want) {
+			t.Errorf("tokenfab metadata lacks %s: %s", want, rep.Metadata["tokenfab"])
+		}
+	}
+
+	// --max-duration: the 3.29-s clip over a 2-s limit is a too_large row.
+	out = t.TempDir()
+	if code, _, errs := tokenize(t, "", "run", clips, "-o", out, "-q", "--max-duration", "2s"); code != 0 {
+		t.Fatalf("run: %d %s", code, errs)
+	}
+	if rep, err = pipeline.Inspect(filepath.Join(out, "part-00000.arrow")); err != nil || rep.Rows != 1 || rep.ErrorsByKind["too_large"] != 1 {
+		t.Fatalf("--max-duration 2s: inspect = %+v, %v", rep, err)
+	}
+
+	// --audio-field: a line's audio path, relative to the manifest.
+	dir := t.TempDir()
+	wav, err := os.ReadFile(filepath.Join(clips, "librivox_0930.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "clip.wav"), wav, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pairs.jsonl"), []byte(`{"id":"p1","text":"he might even have been made amiable himself","wav":"clip.wav"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = t.TempDir()
+	if code, _, errs := tokenize(t, "", "run", filepath.Join(dir, "pairs.jsonl"), "-o", out, "-q", "--audio-field", "wav", "--audio-preset", "whisper-128"); code != 0 {
+		t.Fatalf("run --audio-field: %d %s", code, errs)
+	}
+	rep, err = pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
+	if err != nil || rep.Rows != 2 || rep.Errors != 0 || rep.Tokens.Max != 3000 || !strings.Contains(rep.Metadata["tokenfab"], `"audio_field":"wav"`) ||
+		rep.Columns[len(rep.Columns)-1].Type != "list<item: fixed_size_list<item: float32, nullable>[128], nullable>" {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
 }
