@@ -1,0 +1,37 @@
+"""Encode files with Hugging Face tokenizers, for tokenfab's live parity tests.
+
+Usage: hf_encode.py TOKENIZER_JSON[.gz]
+Reads JSON requests on stdin, one per line:
+  {"path": FILE, "add_special_tokens": bool, "offsets": bool}
+and prints one JSON line per request: {"ids": [...], "offsets": [[s, e], ...]}
+("offsets" only when asked: Python's Encoding.offsets, in code points).
+Files are read as UTF-8 bytes without newline translation.
+"""
+import gzip
+import json
+import sys
+
+from tokenizers import Tokenizer
+
+
+def main():
+    path = sys.argv[1]
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    tok = Tokenizer.from_str(data.decode("utf-8"))
+    for line in sys.stdin:
+        req = json.loads(line)
+        with open(req["path"], "rb") as f:
+            text = f.read().decode("utf-8")
+        enc = tok.encode(text, add_special_tokens=req["add_special_tokens"])
+        out = {"ids": enc.ids}
+        if req.get("offsets"):
+            out["offsets"] = enc.offsets
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

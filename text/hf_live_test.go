@@ -1,0 +1,136 @@
+package text
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/tokenfab/tokenfab/internal/testenv"
+)
+
+// hfPython is one scripts/golden/hf_encode.py process (HF tokenizers in the
+// venv) serving encode requests for one tokenizer.json.
+type hfPython struct {
+	cmd *exec.Cmd
+	in  *json.Encoder
+	out *bufio.Reader
+}
+
+func startHFPython(t *testing.T, tokPath string) *hfPython {
+	t.Helper()
+	py := testenv.Python(t)
+	cmd := exec.Command(py, filepath.Join(testenv.Root(), "scripts", "golden", "hf_encode.py"), tokPath)
+	cmd.Env = append(os.Environ(), "RAYON_NUM_THREADS=1")
+	cmd.Stderr = os.Stderr
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close(); cmd.Wait() })
+	return &hfPython{cmd: cmd, in: json.NewEncoder(w), out: bufio.NewReaderSize(r, 1<<20)}
+}
+
+type hfResult struct {
+	IDs     []int32    `json:"ids"`
+	Offsets [][2]int32 `json:"offsets"`
+}
+
+func (p *hfPython) encode(t *testing.T, path string, addSpecial, offsets bool) hfResult {
+	t.Helper()
+	if err := p.in.Encode(map[string]any{"path": path, "add_special_tokens": addSpecial, "offsets": offsets}); err != nil {
+		t.Fatal(err)
+	}
+	line, err := p.out.ReadBytes('\n')
+	if err != nil {
+		t.Fatalf("reading from hf_encode.py: %v", err)
+	}
+	var res hfResult
+	if err := json.Unmarshal(line, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestHFCorpusParity compares ids with Python HF tokenizers (live) on every
+// file of ../shared/corpus/text, for each of the 7 tokenizer.json files,
+// with add_special_tokens=False (and =True for mistral, whose template adds
+// <s>); offsets too for gpt2 and qwen3. It also checks that
+// EncodeWithOffsets returns Encode's ids, and Count.
+func TestHFCorpusParity(t *testing.T) {
+	dir := testenv.Shared(t, filepath.Join("corpus", "text"))
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil || len(files) < 20 {
+		t.Fatalf("corpus: %d files (%v)", len(files), err)
+	}
+	for _, name := range hfNames {
+		t.Run(name, func(t *testing.T) {
+			tk := hfTokenizer(t, name)
+			py := startHFPython(t, hfPath(t, name))
+			wantOffsets := name == "gpt2" || name == "qwen3"
+			total := 0
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				modes := []bool{false}
+				if name == "mistral" {
+					modes = append(modes, true)
+				}
+				for _, addSpecial := range modes {
+					want := py.encode(t, f, addSpecial, wantOffsets && !addSpecial)
+					var got []int32
+					if addSpecial {
+						got, _ = tk.Tokenize(t.Context(), data)
+					} else {
+						got = tk.Encode(nil, data)
+					}
+					if !slices.Equal(got, want.IDs) {
+						k := 0
+						for k < len(got) && k < len(want.IDs) && got[k] == want.IDs[k] {
+							k++
+						}
+						lo := max(0, k-3)
+						t.Errorf("%s add_special_tokens=%v: ids differ at %d of %d/%d: got %v want %v", filepath.Base(f), addSpecial,
+							k, len(got), len(want.IDs), got[lo:min(len(got), k+5)], want.IDs[lo:min(len(want.IDs), k+5)])
+						continue
+					}
+					total += len(got)
+					if addSpecial {
+						continue
+					}
+					if n := tk.Count(data); n != len(got) {
+						t.Errorf("%s: Count %d, want %d", filepath.Base(f), n, len(got))
+					}
+					ids2, offs := tk.EncodeWithOffsets(data, false)
+					if !slices.Equal(ids2, got) {
+						t.Errorf("%s: EncodeWithOffsets ids differ from Encode", filepath.Base(f))
+						continue
+					}
+					if !wantOffsets {
+						continue
+					}
+					for k, o := range offs {
+						w := want.Offsets[k]
+						if o.CharStart != int(w[0]) || o.CharEnd != int(w[1]) {
+							t.Errorf("%s: token %d (id %d): char offsets (%d,%d), want (%d,%d)", filepath.Base(f), k, ids2[k], o.CharStart, o.CharEnd, w[0], w[1])
+							break
+						}
+					}
+				}
+			}
+			t.Logf("%d files, %d tokens identical", len(files), total)
+		})
+	}
+}
