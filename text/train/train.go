@@ -10,10 +10,13 @@
 //
 // Training is the classic BPE loop of HF tokenizers' BpeTrainer: count the
 // pre-tokens ("words"), then repeatedly merge the most frequent adjacent
-// pair of symbols in all words. It differs from BpeTrainer in the rank layout
-// (specials go last, not first), in the tie-break keys (ids here, which are
-// GPT-2 byte order for bytes rather than BpeTrainer's alphabet order), and in
-// reading each file as one text rather than line by line.
+// pair of symbols in all words, ties going to the lower ids. HF's
+// ByteLevel.alphabet() gets the same ids as the bytes here and its ties are
+// broken the same way, so on the same pieces the merges are BpeTrainer's, in
+// the same order (checked by the live tests). The differences: special
+// tokens get the last ids (tiktoken's layout) rather than the first, and
+// each file is one text (BpeTrainer's train(files) pre-tokenizes line by
+// line; train_from_iterator with the whole text matches this package).
 package train
 
 import (
