@@ -329,3 +329,32 @@ func TestNoFFmpeg(t *testing.T) {
 		t.Fatalf("gif without ffmpeg: %v", err)
 	}
 }
+
+// TestManyDisjointFrames: more than 100 separate frames (ffmpeg's flat-sum
+// limit) decode exactly: 150 every-other frames of a 300-frame clip made
+// with ffmpeg's testsrc, compared with the full decode.
+func TestManyDisjointFrames(t *testing.T) {
+	ff := testenv.Tool(t, "ffmpeg")
+	p := filepath.Join(t.TempDir(), "t.mp4")
+	if out, err := exec.Command(ff, "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=30:duration=10",
+		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", p).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	tk := tokenizeFile(t, Config{Preset: "vit-base-patch16-224", Sampling: SampleUniform, NumFrames: 150}, p)
+	ref := fullDecode(t, p, 32, 24)
+	if len(ref) != 300 || tk.NumFrames != 150 {
+		t.Fatalf("%d frames, sampled %d", len(ref), tk.NumFrames)
+	}
+	tok, _ := New(Config{Preset: "vit-base-patch16-224"})
+	var seq [][]byte
+	for _, i := range tk.FrameIndices {
+		if i%2 != 0 {
+			t.Fatalf("index %d", i)
+		}
+		seq = append(seq, ref[i])
+	}
+	want, _ := tok.img.TokenizeFrames(context.Background(), seq, 32, 24)
+	if !bytes.Equal(want.Patches, tk.Patches) {
+		t.Fatal("150 disjoint frames differ from the full decode")
+	}
+}
