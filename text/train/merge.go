@@ -152,8 +152,8 @@ func (m *merger) apply(w int32, a, b, c int32) {
 // tokens or no pair is left, filling r.Tokens and r.Merges.
 func (r *Result) merge(ctx context.Context, counts map[string]int64, maxTokens int) error {
 	var rankOf [256]int32
-	r.Tokens = make([][]byte, 256, maxTokens)
-	tokID := make(map[string]int32, maxTokens)
+	r.Tokens = make([][]byte, 256, min(maxTokens, 1<<17)) // a huge VocabSize on a small corpus allocates little
+	tokID := make(map[string]int32, min(maxTokens, 1<<17))
 	for rank, b := range byteOrder {
 		r.Tokens[rank] = []byte{b}
 		rankOf[b] = int32(rank)
