@@ -24,11 +24,15 @@ type sequence struct {
 	decoder   string
 }
 
-// decodeGIF composites an animated GIF in Go: the canvas starts as the
-// background colour (black when the background index is transparent),
-// each frame draws its non-transparent pixels into its rectangle, then its
-// disposal applies before the next frame: 0/1 keep, 2 fill the rectangle
-// with the background, 3 restore the canvas from before the frame. Delays
+// decodeGIF composites an animated GIF in Go exactly as ffmpeg's gif
+// decoder (+ rgb24 conversion) does: the canvas starts as the global
+// palette's background colour, or white (ffmpeg's transparent colour
+// 0x00ffffff with alpha dropped) when the first frame has a transparent
+// index or there is no global palette; each frame draws its
+// non-transparent pixels into its rectangle; then its disposal applies
+// before the next frame: 0/1 keep, 2 fill the rectangle with the
+// background colour (white if that frame had a transparent index), 3
+// restore the canvas from before the frame. Delays
 // are in 10 ms units; a delay under 2 (20 ms) counts as 10 (100 ms), as
 // ffmpeg's GIF demuxer does (min_delay 2, default_delay 10). This is the
 // same picture ffmpeg's gif decoder gives (tested frame by frame).
@@ -61,9 +65,25 @@ func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
 			bg = [3]uint8{uint8(r >> 8), uint8(gg >> 8), uint8(b >> 8)}
 		}
 	}
+	hasTrans := func(m *stdimage.Paletted) bool {
+		for _, c := range m.Palette {
+			if _, _, _, a := c.RGBA(); a == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	// ffmpeg fills with its transparent colour 0x00ffffff (white once alpha
+	// is dropped) where PIL/browsers would show transparency.
+	white := [3]uint8{255, 255, 255}
+	_, globalPal := g.Config.ColorModel.(color.Palette)
+	first := bg
+	if hasTrans(g.Image[0]) || !globalPal {
+		first = white
+	}
 	canvas := make([]uint8, w*h*3)
 	for i := 0; i < w*h; i++ {
-		copy(canvas[i*3:], bg[:])
+		copy(canvas[i*3:], first[:])
 	}
 	seq := &sequence{w: w, h: h, container: "gif", codec: "gif", decoder: "go-gif"}
 	t := 0.0
@@ -104,9 +124,13 @@ func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
 		t += float64(d) / 100
 		switch disposal {
 		case stdgif.DisposalBackground:
+			fc := bg
+			if trans >= 0 || !globalPal {
+				fc = white
+			}
 			for y := b.Min.Y; y < b.Max.Y; y++ {
 				for x := b.Min.X; x < b.Max.X; x++ {
-					copy(canvas[(y*w+x)*3:], bg[:])
+					copy(canvas[(y*w+x)*3:], fc[:])
 				}
 			}
 		case stdgif.DisposalPrevious:
