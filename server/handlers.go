@@ -79,13 +79,14 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.HandlerFunc {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			v := recover()
+			started := sw.status != 0 // the answer had begun before the panic
 			if v != nil {
 				if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value, compared as net/http does
 					panic(v)
 				}
 				s.met.panics.Inc()
 				s.cfg.Logger.Error("request panicked", "route", route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if sw.status == 0 {
+				if !started {
 					writeError(sw, errf(http.StatusInternalServerError, "internal", "the server failed on this request (a bug, logged); other requests are unaffected"))
 				}
 			}
@@ -95,7 +96,7 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.HandlerFunc {
 			}
 			s.met.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 			s.met.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-			if v != nil && sw.status != 0 {
+			if v != nil && started {
 				panic(http.ErrAbortHandler) // the answer had started: cut it rather than let it look complete
 			}
 		}()
