@@ -16,8 +16,9 @@ import (
 
 // TestLoadAtTwiceTheLimit is the bounded version of the load test: an
 // in-process server with a concurrency limit of 2 gets 4 concurrent
-// workers for a fixed number of requests per scenario (about 1 s without -race). Every answer must be 200 or 429, with no
-// transport error, some of each; afterwards the server drains and no
+// workers for a fixed number of requests per scenario (about 1 s without
+// -race). Every answer must be 200 or 429, with no transport error; the
+// image scenario must see 429s. Afterwards the server drains and no
 // goroutine is left.
 func TestLoadAtTwiceTheLimit(t *testing.T) {
 	const limit = 2
