@@ -26,10 +26,10 @@ type Modality interface {
 
 // Payload is the token columns of one output row. Only the fields of the
 // producing modality are set; the others stay zero and are written as null.
-// Columns exist for NumTokens, InputIDs and, when an image tokenizer is
-// registered (NewImage), the patches and grid_thw of images; audio and video
-// get theirs (an entry in their adapter's column list, pipeline/schema.go)
-// with their modality.
+// Columns exist for NumTokens, InputIDs, and, when an image tokenizer is
+// registered (NewImage), the patches and grid_thw of images, and when an
+// audio tokenizer is (NewAudio), mel (plus grid_thw for AST); video will get
+// its own (an entry in its adapter's column list, pipeline/schema.go).
 type Payload struct {
 	// NumTokens is the number of tokens the segment costs: len(InputIDs) for
 	// text, patches (after merging) for images and video, frames for audio.
@@ -52,8 +52,9 @@ type Payload struct {
 	// valid when HasGrid (column grid_thw, fixed_size_list<int32, 3>).
 	GridTHW [3]int32
 	HasGrid bool
-	// Mel is log-mel frames of NMels values each, frame-major
-	// (column mel, list<fixed_size_list<float32, NMels>>).
+	// Mel is log-mel frames of NMels float32 values each, frame-major:
+	// [NFrames*NMels] (column mel, list<fixed_size_list<float32, NMels>>);
+	// nil writes null, an empty slice an empty list.
 	Mel   []float32
 	NMels int
 	// Timestamps are presentation times in seconds (video frames).
