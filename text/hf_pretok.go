@@ -3,6 +3,7 @@ package text
 import (
 	"bytes"
 	"fmt"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -76,8 +77,15 @@ func newRegexMatcher(pattern string) (*regexMatcher, error) {
 	if err != nil {
 		return nil, err
 	}
+	re.MatchTimeout = hfRegexTimeout
 	return &regexMatcher{re: re}, nil
 }
+
+// hfRegexTimeout bounds one regex search of a generic Split/Replace pattern
+// (a backtracking engine can take exponential time on a hostile pattern, as
+// HF's Oniguruma can). When it expires the rest of the piece is left
+// unmatched.
+var hfRegexTimeout = 10 * time.Second
 
 func (m *regexMatcher) matches(dst []mspan, s []byte) []mspan {
 	if len(s) == 0 {
