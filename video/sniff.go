@@ -8,30 +8,39 @@ import (
 // bytes. Text playlists and lists (which make ffmpeg open other files or
 // URLs) are reported as unsafe. Only known binary containers go to ffmpeg.
 func sniff(d []byte) (format string, unsafe bool) {
-	if isPlaylist(d) {
+	if isPlaylistHead(d) {
 		return "", true
 	}
+	if f := containerMagic(d); f != "" {
+		return f, false
+	}
+	// No container magic: text mentioning URLs or list directives is
+	// refused as unsafe; anything else is unknown.
+	return "", isPlaylistText(d)
+}
+
+func containerMagic(d []byte) string {
 	switch {
 	case len(d) >= 6 && (string(d[:6]) == "GIF87a" || string(d[:6]) == "GIF89a"):
-		return "gif", false
+		return "gif"
 	case len(d) >= 12 && isMP4Box(string(d[4:8])):
-		return "mp4", false
+		return "mp4"
 	case len(d) >= 4 && bytes.Equal(d[:4], []byte{0x1A, 0x45, 0xDF, 0xA3}):
-		return "matroska", false
+		return "matroska"
 	case len(d) >= 12 && string(d[:4]) == "RIFF" && string(d[8:12]) == "AVI ":
-		return "avi", false
+		return "avi"
 	case len(d) >= 4 && string(d[:4]) == "OggS":
-		return "ogg", false
+		return "ogg"
 	case len(d) >= 3 && string(d[:3]) == "FLV":
-		return "flv", false
+		return "flv"
 	case len(d) >= 16 && bytes.Equal(d[:16], []byte{0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C}):
-		return "asf", false
+		return "asf"
 	case len(d) >= 4 && bytes.Equal(d[:4], []byte{0, 0, 1, 0xBA}):
-		return "mpeg", false
+		return "mpeg"
 	case isTS(d):
-		return "mpegts", false
+		return "mpegts"
 	}
-	return "", false
+	return ""
 }
 
 func isMP4Box(t string) bool {
@@ -64,11 +73,11 @@ func isTS(d []byte) bool {
 	return false
 }
 
-// isPlaylist reports text that ffmpeg would treat as a list of other
-// inputs: HLS (#EXTM3U / #EXT-X-), ffconcat / concat lists ("file ..."),
-// SDP ("v=0"), DASH MPD / SMIL / other XML, PLS ([playlist]), and any
-// mostly-text input that mentions a URL scheme or "file" directive.
-func isPlaylist(d []byte) bool {
+// isPlaylistHead reports text that ffmpeg would treat as a list of other
+// inputs, by how it starts: HLS (#EXTM3U / #EXT-X-), ffconcat / concat
+// lists ("file ..."), SDP ("v=0"), DASH MPD / SMIL / other XML, PLS
+// ([playlist]).
+func isPlaylistHead(d []byte) bool {
 	s := d
 	if len(s) > 4096 {
 		s = s[:4096]
@@ -81,7 +90,18 @@ func isPlaylist(d []byte) bool {
 			return true
 		}
 	}
-	// Mostly printable ASCII with a URL or a concat directive somewhere.
+	return false
+}
+
+// isPlaylistText: mostly printable ASCII that mentions a URL scheme or a
+// list directive (only asked when there is no container magic: an MP4's
+// x264 SEI contains "http://" too).
+func isPlaylistText(d []byte) bool {
+	s := d
+	if len(s) > 4096 {
+		s = s[:4096]
+	}
+	lower := bytes.ToLower(s)
 	printable := 0
 	for _, c := range s {
 		if c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7F) {
