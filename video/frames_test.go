@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tokenfab/tokenfab/image"
 )
 
 // TestFrameFiles: a directory of PNG frames (listed out of order) gives the
@@ -65,5 +67,44 @@ func TestFrameFiles(t *testing.T) {
 	all, _ := New(Config{Preset: "vit-base-patch16-224", Sampling: SampleAll})
 	if _, err := all.TokenizeFrameFiles(context.Background(), paths); err == nil {
 		t.Fatal("mixed frame sizes accepted")
+	}
+}
+
+// TestPerFramePresetsEqualImage: per-frame presets (T = 1) give, frame by
+// frame, exactly the image package's tokens for that frame as a PNG (whose
+// PIL-exactness the image goldens check).
+func TestPerFramePresetsEqualImage(t *testing.T) {
+	data, _ := os.ReadFile(fixture("anim_80x45.gif"))
+	seq, err := decodeGIF(data, 1<<30, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"vit-base-patch16-224", "siglip-base-patch16-224", "siglip-so400m-patch14-384"} {
+		tok, _ := New(Config{Preset: p, Sampling: SampleAll, GIF: "go"})
+		tk, err := tok.Tokenize(context.Background(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, _ := image.New(image.Config{Preset: p})
+		per := tk.NumPatches / tk.NumFrames
+		for i, f := range seq.frames {
+			img := stdimage.NewRGBA(stdimage.Rect(0, 0, seq.w, seq.h))
+			for q := 0; q < seq.w*seq.h; q++ {
+				copy(img.Pix[q*4:], f[q*3:q*3+3])
+				img.Pix[q*4+3] = 255
+			}
+			var b bytes.Buffer
+			png.Encode(&b, img)
+			want, err := it.Tokenize(context.Background(), b.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want.NumPatches != per || !bytes.Equal(want.Patches, tk.Patches[i*per*tk.PatchDim:(i+1)*per*tk.PatchDim]) {
+				t.Fatalf("%s frame %d differs from image.Tokenize", p, i)
+			}
+		}
+		if tk.NumTokens != tk.NumPatches || tk.GridTHW[0] != int32(tk.NumFrames) {
+			t.Fatalf("%s: tokens %d grid %v", p, tk.NumTokens, tk.GridTHW)
+		}
 	}
 }
