@@ -270,6 +270,22 @@ func TestOddAndAudioFirst(t *testing.T) {
 // TestWindow: Start/End restrict sampling to [Start, End) from the first
 // frame, and the frames decoded with a seek equal the full decode's.
 func TestWindow(t *testing.T) {
+	before := seekRetries.Load()
+	defer func() {
+		if n := seekRetries.Load() - before; n != 0 {
+			t.Errorf("%d seeks had to be redone from the start", n)
+		}
+	}()
+	if !testing.Short() {
+		// fragmented MP4 starting at 0.0667 s: -ss counts from start_time
+		p := testenv.Shared(t, "corpus/video/mp4_fragmented_h264_aac_960x540_mdn_flower.mp4")
+		for _, s := range []float64{1, 2.5, 4} {
+			tk := tokenizeFile(t, Config{Preset: "vit-base-patch16-224", NumFrames: 2, Start: s}, p)
+			if tk.Timestamps[0] < 0.0667+s-1e-6 || tk.Timestamps[0] > 0.0667+s+0.034 {
+				t.Errorf("window from %v s starts at %v", s, tk.Timestamps[0])
+			}
+		}
+	}
 	path := fixture("audio_first_160x120.mp4")
 	tk := tokenizeFile(t, Config{Preset: "vit-base-patch16-224", Sampling: SampleAll, Start: 0.5, End: 1.0}, path)
 	if tk.NumFrames != 15 || tk.FrameIndices[0] != 15 || tk.FrameIndices[14] != 29 {

@@ -93,6 +93,7 @@ type probe struct {
 	RFPS         float64 // r_frame_rate
 	NbFrames     int     // container nb_frames (-1 = unknown)
 	Duration     float64 // stream (else format) duration, seconds; 0 = unknown
+	StartTime    float64 // format start_time, seconds (ffmpeg's -ss is relative to it)
 	PTS          []int64 // per-frame pts in time_base units, presentation order
 	Dur          []int64 // per-frame duration (packet duration), time_base units; 0 = unknown
 	FromFrames   bool    // pts came from decoded frames (packets had no pts)
@@ -142,6 +143,7 @@ type ffProbeOut struct {
 	Format  struct {
 		FormatName string `json:"format_name"`
 		Duration   string `json:"duration"`
+		StartTime  string `json:"start_time"`
 	} `json:"format"`
 }
 
@@ -174,7 +176,7 @@ func ratioF(s string) float64 {
 func runProbe(ctx context.Context, ffprobe, path string, maxFrames int) (*probe, error) {
 	args := []string{"-v", "error", "-protocol_whitelist", "file", "-format_whitelist", demuxers,
 		"-select_streams", "V:0",
-		"-show_entries", "stream=index,codec_name,width,height,r_frame_rate,avg_frame_rate,time_base,nb_frames,duration:stream_tags=rotate:stream_side_data=rotation:format=format_name,duration:packet=pts,duration,flags",
+		"-show_entries", "stream=index,codec_name,width,height,r_frame_rate,avg_frame_rate,time_base,nb_frames,duration:stream_tags=rotate:stream_side_data=rotation:format=format_name,duration,start_time:packet=pts,duration,flags",
 		"-of", "json", "file:" + path}
 	maxOut := int64(maxFrames)*96 + (1 << 20)
 	out, err := runTool(ctx, ffprobe, args, maxOut)
@@ -199,6 +201,9 @@ func runProbe(ctx context.Context, ffprobe, path string, maxFrames int) (*probe,
 		return nil, errorf(ErrCorrupt, "video stream time_base %q", s.TimeBase)
 	}
 	p.TimeBase = [2]int64{n, d}
+	if v, err := strconv.ParseFloat(po.Format.StartTime, 64); err == nil {
+		p.StartTime = v
+	}
 	if v, err := strconv.Atoi(s.NbFrames); err == nil {
 		p.NbFrames = v
 	}
@@ -297,7 +302,8 @@ func runProbe(ctx context.Context, ffprobe, path string, maxFrames int) (*probe,
 
 // decodeFrames decodes the frames whose pts are in want (ascending, unique,
 // time_base units) as rgb24 frames of w×h (after rotation). seekTo > 0
-// seeks the input to that time (seconds) first (-ss before -i,
+// seeks the input to that time (seconds on the pts clock; ffmpeg's -ss
+// counts from the file's start_time, so that is subtracted) first (-ss before -i,
 // -noaccurate_seek: decoding starts at the keyframe before it; selection
 // is by exact pts either way, with -copyts so pts are the file's own).
 func decodeFrames(ctx context.Context, ffmpeg, path string, pr *probe, want []int64, seekTo float64, maxBytes int64) ([][]uint8, error) {
@@ -320,8 +326,8 @@ func decodeFrames(ctx context.Context, ffmpeg, path string, pr *probe, want []in
 	}
 	filter := terms.String()
 	args := []string{"-nostdin", "-v", "error", "-threads", "0", "-noautorotate"}
-	if seekTo > 0 {
-		args = append(args, "-noaccurate_seek", "-ss", strconv.FormatFloat(seekTo, 'f', 6, 64))
+	if ss := seekTo - pr.StartTime; seekTo > 0 && ss > 0 {
+		args = append(args, "-noaccurate_seek", "-ss", strconv.FormatFloat(ss, 'f', 6, 64))
 	}
 	args = append(args, "-copyts")
 	args = append(args, safeInputArgs(path)...)

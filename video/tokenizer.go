@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"sync/atomic"
 
 	"github.com/tokenfab/tokenfab/image"
 )
@@ -207,6 +208,7 @@ func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 	frames, err := decodeFrames(ctx, ffmpeg, path, pr, want, seek, r.maxDec)
 	if err == nil && len(frames) < len(want) && seek > 0 {
 		// a container whose seek landed after a wanted frame: decode from the start
+		seekRetries.Add(1)
 		frames, err = decodeFrames(ctx, ffmpeg, path, pr, want, 0, r.maxDec)
 	}
 	if err != nil {
@@ -229,6 +231,10 @@ func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 	tk.SampleTimes = ticks
 	return t.finish(ctx, tk, seq)
 }
+
+// seekRetries counts decodes redone from the start because a seek
+// skipped a wanted frame (tests assert it stays 0 on the corpus).
+var seekRetries atomic.Int64
 
 // lastDuration is the last frame's display duration in seconds: its packet
 // duration, else 1/avg_frame_rate, else the previous frame spacing.
