@@ -71,6 +71,13 @@ type Options struct {
 	// JobOptions are extra settings recorded under "options" in the
 	// tokenfab metadata (e.g. the CLI's flags). They must be deterministic.
 	JobOptions map[string]any
+	// NumShards > 0 makes this run shard ShardIndex (0-based) of a job of
+	// NumShards shards (docs/batch.md): it writes only its share of the
+	// input files, as part-IIIII-of-NNNNN-SSSS files, then the marker
+	// _done/part-IIIII.json; a rerun skips a shard whose marker validates
+	// and redoes the others. 0 (the default) is an unsharded job writing
+	// part-NNNNN files. Overwrite does not apply to sharded runs.
+	NumShards, ShardIndex int
 	// Allocator for Arrow buffers (default memory.NewGoAllocator()).
 	Allocator memory.Allocator
 	// Progress, if set, is called from one goroutine after every record.
@@ -109,9 +116,6 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	defer set.close()
-	if err := prepareOutput(o.OutputDir, o.Overwrite); err != nil {
-		return nil, err
-	}
 	describe := map[string]any{}
 	for name, m := range mods {
 		describe[name] = m.Describe()
@@ -132,14 +136,32 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, configErr("%v", err)
 	}
-	pw, err := newPartWriter(writerConfig{dir: o.OutputDir, format: o.Format, compression: o.Compression,
-		mem: o.Allocator, schema: schema, lay: lay, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes})
+	wc := writerConfig{dir: o.OutputDir, format: o.Format, compression: o.Compression,
+		mem: o.Allocator, schema: schema, lay: lay, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes}
+	summaryName := SummaryName
+	var shard *ShardInfo
+	if o.NumShards > 0 {
+		var done *Marker
+		shard, done, err = planShard(o, schema, set)
+		if err != nil {
+			return nil, err
+		}
+		if done != nil {
+			return doneSummary(o, shard, done), nil
+		}
+		wc.name, wc.uniqueTmp = shardPartName(o.ShardIndex, o.NumShards), true
+		summaryName = shardSummaryName(o.ShardIndex, o.NumShards)
+	} else if err := prepareOutput(o.OutputDir, o.Overwrite); err != nil {
+		return nil, err
+	}
+	pw, err := newPartWriter(wc)
 	if err != nil {
 		return nil, err
 	}
 
 	sum := newSummary(o.Inputs, o.OutputDir)
 	sum.Workers = o.Workers
+	sum.Shard = shard
 	rd := &reader{textField: o.TextField, idField: o.IDField, imageField: o.ImageField, audioField: o.AudioField, maxRecord: o.MaxRecordBytes,
 		needsData: func(m string) bool { return mods[m] != nil }, skipped: map[string]int64{}}
 	defer rd.close()
@@ -163,7 +185,10 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	sum.finish(time.Since(start).Seconds(), pw.files)
 	data, err := sum.marshal()
 	if err == nil {
-		err = writeFileAtomic(o.OutputDir, SummaryName, data)
+		err = writeFileAtomic(o.OutputDir, summaryName, data)
+	}
+	if err == nil && werr == nil && sum.Completed && shard != nil {
+		err = writeMarker(o.OutputDir, shard.marker(sum)) // last: the shard is done
 	}
 	switch {
 	case werr != nil:
@@ -196,6 +221,14 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 		if *p <= 0 {
 			*p = v
 		}
+	}
+	switch {
+	case o.NumShards < 0:
+		return o, nil, configErr("--num-shards %d: want 1 or more (0: an unsharded job)", o.NumShards)
+	case o.NumShards > 0 && (o.ShardIndex < 0 || o.ShardIndex >= o.NumShards):
+		return o, nil, configErr("shard index %d is out of range for %d shards: want 0 to %d", o.ShardIndex, o.NumShards, o.NumShards-1)
+	case o.NumShards > 0 && o.Overwrite:
+		return o, nil, configErr("--overwrite does not apply to sharded runs: a rerun resumes (finished shards are kept, the others redone); to start over use a new -o or delete it")
 	}
 	if o.TextField == "" {
 		o.TextField = "text"

@@ -42,11 +42,13 @@ type Summary struct {
 	BytesOut int64 `json:"bytes_out"`
 	// WallSeconds is the job's elapsed time; MBPerSecond is BytesIn/1e6
 	// per second and TokensPerSecond is Tokens per second.
-	WallSeconds     float64    `json:"wall_seconds"`
-	MBPerSecond     float64    `json:"mb_per_second"`
-	TokensPerSecond float64    `json:"tokens_per_second"`
-	Workers         int        `json:"workers"`
-	Files           []FileInfo `json:"files"`
+	WallSeconds     float64 `json:"wall_seconds"`
+	MBPerSecond     float64 `json:"mb_per_second"`
+	TokensPerSecond float64 `json:"tokens_per_second"`
+	Workers         int     `json:"workers"`
+	// Shard is set for sharded runs (Options.NumShards > 0).
+	Shard *ShardInfo `json:"shard,omitempty"`
+	Files []FileInfo `json:"files"`
 }
 
 // ModalityStats are the counts of one modality.

@@ -2,8 +2,12 @@ package pipeline
 
 import (
 	"bufio"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -68,15 +72,17 @@ type ipcWriter interface {
 	Close() error
 }
 
-// countingWriter counts bytes on their way to the file.
+// countingWriter counts and hashes (sha256) bytes on their way to the file.
 type countingWriter struct {
 	w io.Writer
 	n int64
+	h hash.Hash
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	c.h.Write(p[:n])
 	return n, err
 }
 
@@ -98,6 +104,7 @@ type FileInfo struct {
 	Rows    int64  `json:"rows"`    // rows in the file
 	Batches int    `json:"batches"` // record batches in the file
 	Bytes   int64  `json:"bytes"`   // file size
+	SHA256  string `json:"sha256"`  // hex sha256 of the file's bytes
 }
 
 // partWriter writes rows into record batches and batches into part files.
@@ -113,6 +120,8 @@ type partWriter struct {
 	batchBytes   int64
 	batchRows    int
 	maxFileBytes int64
+	name         func(seq int) string // final base name of part file seq
+	uniqueTmp    bool                 // temp names carry a random suffix
 
 	schemaBytes int64 // bound on the schema message (written twice in a file)
 
@@ -135,6 +144,11 @@ type writerConfig struct {
 	batchBytes   int64
 	batchRows    int
 	maxFileBytes int64
+	// name gives part file seq's base name (default part-NNNNN.ext).
+	name func(seq int, ext string) string
+	// uniqueTmp gives every temp file a random suffix, so two processes
+	// writing the same shard (a double-started pod) never share one.
+	uniqueTmp bool
 }
 
 func newPartWriter(c writerConfig) (*partWriter, error) {
@@ -163,7 +177,11 @@ func newPartWriter(c writerConfig) (*partWriter, error) {
 	for _, v := range c.schema.Metadata().Values() {
 		schemaBytes += 2 * int64(len(v))
 	}
+	if c.name == nil {
+		c.name = partName
+	}
 	return &partWriter{
+		name: func(seq int) string { return c.name(seq, ext) }, uniqueTmp: c.uniqueTmp,
 		dir: c.dir, ext: ext, opts: opts, mem: c.mem, schema: c.schema, lay: c.lay, schemaBytes: schemaBytes,
 		batchBytes: c.batchBytes, batchRows: c.batchRows, maxFileBytes: c.maxFileBytes,
 		bldr: array.NewRecordBuilder(c.mem, c.schema),
@@ -252,16 +270,22 @@ func bufferCount(s *arrow.Schema) int {
 }
 
 func (w *partWriter) openFile() error {
-	final := filepath.Join(w.dir, partName(w.next, w.ext))
-	// The temp name is hidden and fixed: a crashed run leaves at most one
-	// dot-file per part, never a half-written part-NNNNN file.
-	tmp := filepath.Join(w.dir, "."+partName(w.next, w.ext)+".tmp")
+	final := filepath.Join(w.dir, w.name(w.next))
+	// The temp name is hidden (and fixed, unless uniqueTmp): a crashed run
+	// leaves dot-files, never a half-written part-NNNNN file.
+	tmpName := "." + w.name(w.next)
+	if w.uniqueTmp {
+		var r [6]byte
+		rand.Read(r[:])
+		tmpName += "." + hex.EncodeToString(r[:])
+	}
+	tmp := filepath.Join(w.dir, tmpName+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("creating output file: %w", err)
 	}
 	buf := bufio.NewWriterSize(f, 1<<20)
-	cw := &countingWriter{w: buf}
+	cw := &countingWriter{w: buf, h: sha256.New()}
 	var iw ipcWriter
 	if w.ext == formats[FormatArrow] {
 		fw, err := ipc.NewFileWriter(cw, w.opts...)
@@ -302,7 +326,8 @@ func (w *partWriter) finishFile() error {
 		os.Remove(p.tmp)
 		return fmt.Errorf("finishing %s: %w", p.final, err)
 	}
-	w.files = append(w.files, FileInfo{Name: filepath.Base(p.final), Rows: p.rows, Batches: p.batches, Bytes: p.cw.n})
+	w.files = append(w.files, FileInfo{Name: filepath.Base(p.final), Rows: p.rows, Batches: p.batches, Bytes: p.cw.n,
+		SHA256: hex.EncodeToString(p.cw.h.Sum(nil))})
 	return syncDir(w.dir)
 }
 
@@ -365,8 +390,12 @@ func syncDir(dir string) error {
 }
 
 // writeFileAtomic writes data to dir/name via a temp file, fsync and rename.
+// The temp name is unique, so concurrent writers (shards of one job) never
+// share one.
 func writeFileAtomic(dir, name string, data []byte) error {
-	tmp := filepath.Join(dir, "."+name+".tmp")
+	var r [6]byte
+	rand.Read(r[:])
+	tmp := filepath.Join(dir, "."+name+"."+hex.EncodeToString(r[:])+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err

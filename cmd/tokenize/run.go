@@ -199,6 +199,80 @@ type runFlags struct {
 	overwrite, quiet           bool
 	batchMiB                   int
 	maxFileSize, maxRecordSize string
+	numShards, shardIndex      int
+}
+
+// shardEnvs are the batch schedulers' task index variables, in the order
+// tried when --shard-index is not given: the index, the task count (if the
+// scheduler sets one) and the first index (subtracted, if set).
+var shardEnvs = []struct{ index, count, first string }{
+	{"JOB_COMPLETION_INDEX", "", ""}, // Kubernetes Indexed Job
+	{"SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN"},
+}
+
+// numShardsEnv gives the shard count when no flag or scheduler does.
+const numShardsEnv = "TOKENFAB_NUM_SHARDS"
+
+// shard resolves --num-shards/--shard-index from the flags, then the
+// environment (flags win). 0 shards: an unsharded job.
+func (f *runFlags) shard(getenv func(string) string) (n, i int, err error) {
+	n, i = f.numShards, f.shardIndex
+	atoi := func(name string) (int, bool, error) {
+		v := getenv(name)
+		if v == "" {
+			return 0, false, nil
+		}
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 0 {
+			return 0, false, usagef("%s=%q: want a non-negative integer", name, v)
+		}
+		return x, true, nil
+	}
+	if n == 0 {
+		x, ok, err := atoi(numShardsEnv)
+		if err != nil {
+			return 0, 0, err
+		}
+		if ok {
+			n = x
+		}
+	}
+	from := "--shard-index"
+	for _, e := range shardEnvs {
+		if i >= 0 {
+			break
+		}
+		x, ok, err := atoi(e.index)
+		if err != nil || !ok {
+			if err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		first, _, err := atoi(e.first)
+		if err != nil {
+			return 0, 0, err
+		}
+		i, from = x-first, e.index
+		if c, ok, err := atoi(e.count); err != nil {
+			return 0, 0, err
+		} else if ok && n == 0 {
+			n = c
+		}
+	}
+	switch {
+	case n == 0 && i < 0:
+		return 0, 0, nil
+	case n == 0 && i >= 0:
+		return 0, 0, usagef("%s gives shard %d but the shard count is unknown: pass --num-shards N (the Job's completions / array size) or set %s", from, i, numShardsEnv)
+	case n > 0 && i < 0 && n == 1:
+		i = 0
+	case n > 0 && i < 0:
+		return 0, 0, usagef("--num-shards %d needs --shard-index I (0 to %d), or JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID", n, n-1)
+	case n > 0 && i >= n:
+		return 0, 0, usagef("shard index %d (from %s) is out of range for %d shards: want 0 to %d", i, from, n, n-1)
+	}
+	return n, i, nil
 }
 
 func newRunCmd() *cobra.Command {
@@ -240,6 +314,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
   tokenize run photos/ -o out --image-preset qwen2-vl --max-pixels 1003520
   tokenize run pairs.jsonl -o out --image-field image --image-preset clip-vit-large-patch14 --patch-dtype float32
   tokenize run speech/ -o out --audio-preset whisper-128 --max-duration 20m
+  tokenize run corpus/ -o out --num-shards 8 --shard-index 3   # one shard; then: tokenize finalize out
   tokenize run clips.jsonl -o out --audio-field audio --audio-preset log-mel --sample-rate 16000 --n-mels 64`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args) },
@@ -262,6 +337,8 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 	fl.IntVar(&f.batchMiB, "batch-size", 32, "record batch target in MiB (16-64)")
 	fl.StringVar(&f.maxFileSize, "max-file-size", "1GiB", "roll over to a new part file past this size (e.g. 512MiB, 2GiB)")
 	fl.StringVar(&f.maxRecordSize, "max-record-size", "64MiB", "larger files or lines become too_large error rows")
+	fl.IntVar(&f.numShards, "num-shards", 0, "split the input files into N shards and run one (resumable; docs/batch.md); default "+numShardsEnv+" or SLURM_ARRAY_TASK_COUNT, else unsharded")
+	fl.IntVar(&f.shardIndex, "shard-index", -1, "the shard to run, 0 to N-1 (default JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)")
 	return c
 }
 
@@ -277,6 +354,10 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	}
 	if f.maxErrors < -1 {
 		return usagef("--max-errors %d: use -1 (no limit) or N >= 0", f.maxErrors)
+	}
+	numShards, shardIndex, err := f.shard(os.Getenv)
+	if err != nil {
+		return err
 	}
 	maxFile, err := parseSize("--max-file-size", f.maxFileSize, 1<<20)
 	if err != nil {
@@ -313,6 +394,7 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 		Format: pipeline.Format(f.format), Compression: pipeline.Compression(f.compression),
 		Workers: f.workers, BatchBytes: int64(f.batchMiB) << 20, MaxFileBytes: maxFile, MaxRecordBytes: maxRecord,
 		LimitErrors: f.maxErrors >= 0, MaxErrors: f.maxErrors,
+		NumShards: numShards, ShardIndex: shardIndex,
 	}
 	var prog *progress
 	if !f.quiet {
@@ -323,7 +405,10 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	if prog != nil {
 		prog.done()
 	}
-	if sum != nil && !f.quiet {
+	if sum != nil && sum.Shard != nil && sum.Shard.AlreadyDone {
+		fmt.Fprintf(cmd.ErrOrStderr(), "tokenize: shard %d of %d is already done (its marker %s/part-%05d.json validated); nothing to do\n",
+			sum.Shard.Index, sum.Shard.Count, pipeline.DoneDir, sum.Shard.Index)
+	} else if sum != nil && !f.quiet {
 		report(cmd.ErrOrStderr(), sum)
 	}
 	return err

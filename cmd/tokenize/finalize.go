@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokenfab/tokenfab/pipeline"
+)
+
+// layouts are the --layout values.
+var layouts = map[string]pipeline.Layout{"none": pipeline.LayoutPlain, "hf": pipeline.LayoutHF}
+
+func newFinalizeCmd() *cobra.Command {
+	var layout string
+	c := &cobra.Command{
+		Use:   "finalize DIR",
+		Short: "Validate every shard of a sharded run and write manifest.json and _SUCCESS",
+		Long: `finalize checks that every shard of the sharded job in DIR is done (each
+_done/part-NNNNN.json marker exists and every file it lists has the recorded
+sha256) and that no other part file lies there, then writes manifest.json
+(the part files in row order, counts, schema metadata) and _SUCCESS, last.
+With --layout hf it also writes state.json and dataset_info.json, so
+datasets.load_from_disk(DIR) works; that needs a --format arrow-stream run.
+It changes no part file and may be rerun.`,
+		Example: `  tokenize finalize out
+  tokenize finalize out-hf --layout hf`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, ok := layouts[layout]
+			if !ok {
+				return usagef("--layout %q: want none or hf", layout)
+			}
+			m, err := pipeline.Finalize(args[0], l)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "tokenize: finalized %s: %d shards, %d files, %d rows, %d tokens, %d errors\n",
+				args[0], m.NumShards, len(m.Files), m.Rows, m.Tokens, m.Errors)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&layout, "layout", "none", "extra layout: none, or hf (state.json + dataset_info.json for datasets.load_from_disk; needs --format arrow-stream)")
+	return c
+}

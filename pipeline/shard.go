@@ -1,0 +1,347 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Sharded output layout (docs/batch.md).
+const (
+	// DoneDir holds the shard completion markers and the job config.
+	DoneDir = "_done"
+	// JobConfigName (in DoneDir) pins the shard count and config hash of
+	// the output directory: every shard and every rerun must match it.
+	JobConfigName = "_config.json"
+)
+
+// shardPartName is the base name of file seq of shard i of n.
+func shardPartName(i, n int) func(seq int, ext string) string {
+	return func(seq int, ext string) string { return fmt.Sprintf("part-%05d-of-%05d-%04d%s", i, n, seq, ext) }
+}
+
+// markerName is shard i's completion marker, relative to the output dir.
+func markerName(i int) string { return fmt.Sprintf("part-%05d.json", i) }
+
+// jobConfig is DoneDir/_config.json.
+type jobConfig struct {
+	NumShards    int    `json:"num_shards"`
+	ConfigHash   string `json:"config_hash"`
+	ManifestHash string `json:"manifest_hash"`
+	Entries      int    `json:"entries"`
+	Format       Format `json:"format"`
+}
+
+// Marker is a shard's completion marker, DoneDir/part-NNNNN.json, written
+// last: a shard is done exactly when its marker exists and every file it
+// lists exists with the listed size and sha256.
+type Marker struct {
+	Shard        int        `json:"shard"`
+	NumShards    int        `json:"num_shards"`
+	ConfigHash   string     `json:"config_hash"`
+	ManifestHash string     `json:"manifest_hash"`
+	Format       Format     `json:"format"`
+	Entries      int        `json:"entries"` // input files of this shard
+	Records      int64      `json:"records"`
+	Rows         int64      `json:"rows"`
+	Tokens       int64      `json:"tokens"`
+	Errors       int64      `json:"errors"`
+	BytesIn      int64      `json:"bytes_in"`
+	BytesOut     int64      `json:"bytes_out"`
+	Files        []FileInfo `json:"files"`
+}
+
+// ShardInfo is the summary's account of a sharded run.
+type ShardInfo struct {
+	Index        int    `json:"index"`
+	Count        int    `json:"count"`
+	ConfigHash   string `json:"config_hash"`
+	ManifestHash string `json:"manifest_hash"`
+	Entries      int    `json:"entries"`
+	// AlreadyDone is true when the shard's marker validated and nothing
+	// was redone.
+	AlreadyDone bool `json:"already_done"`
+
+	format Format
+}
+
+// shardOf assigns entries to shards as contiguous ranges of the input
+// order, balanced by bytes: entry j goes to the shard holding the midpoint
+// of its byte range. Concatenating shards 0..n-1 gives the unsharded order.
+func shardOf(entries []entry, n int) []int {
+	out := make([]int, len(entries))
+	var total int64
+	for _, e := range entries {
+		total += e.size
+	}
+	var before int64
+	for j, e := range entries {
+		if total == 0 {
+			out[j] = j * n / max(len(entries), 1)
+		} else {
+			// (before + size/2) * n / total, in float to avoid overflow.
+			out[j] = min(n-1, int((float64(before)+float64(e.size)/2)*float64(n)/float64(total)))
+		}
+		before += e.size
+	}
+	return out
+}
+
+// manifestHash hashes the input manifest: every entry's source, size,
+// modification time and error, in order.
+func manifestHash(entries []entry) string {
+	h := sha256.New()
+	for _, e := range entries {
+		var mt int64
+		if e.err == nil {
+			var info os.FileInfo
+			var err error
+			if e.root == nil {
+				info, err = os.Stat(e.rel)
+			} else {
+				info, err = e.root.Stat(e.rel)
+			}
+			if err == nil {
+				mt = info.ModTime().UnixNano()
+			}
+		}
+		es := ""
+		if e.err != nil {
+			es = string(e.err.Kind)
+		}
+		fmt.Fprintf(h, "%q\t%q\t%d\t%d\t%s\n", e.source, e.id, e.size, mt, es)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// configHash hashes everything that affects the output bytes: the schema
+// and its metadata (tokenizers, presets, options, format), the writer's
+// limits, the input manifest and the shard count.
+func configHash(schema *arrow.Schema, o Options, manifest string, n int) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", schema.String())
+	md := schema.Metadata()
+	for i, k := range md.Keys() {
+		fmt.Fprintf(h, "%s=%s\n", k, md.Values()[i])
+	}
+	fmt.Fprintf(h, "format=%s compression=%s batch_bytes=%d batch_rows=%d max_file=%d max_record=%d\n",
+		o.Format, o.Compression, o.BatchBytes, o.BatchRows, o.MaxFileBytes, o.MaxRecordBytes)
+	fmt.Fprintf(h, "manifest=%s shards=%d\n", manifest, n)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// prepareShard readies dir for shard i: it pins (or checks) the job
+// config, reports whether the shard's marker already validates, and if not
+// removes the shard's stale marker, part files and temp files.
+func prepareShard(dir string, i int, cfg jobConfig) (done *Marker, err error) {
+	if err := os.MkdirAll(filepath.Join(dir, DoneDir), 0o755); err != nil {
+		return nil, configErr("cannot create output directory: %v", err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, configErr("cannot read output directory: %v", err)
+	}
+	for _, e := range ents {
+		if n := e.Name(); isOutputName(n) && !strings.Contains(n, "-of-") {
+			return nil, configErr("output directory %s holds the unsharded output %s; a sharded run needs its own -o (or delete that directory)", dir, n)
+		}
+	}
+	if err := pinJobConfig(dir, cfg); err != nil {
+		return nil, err
+	}
+	if m, err := readMarker(dir, i); err == nil && m.validate(dir, cfg.ConfigHash) == nil {
+		return m, nil
+	}
+	// Not done: the job is no longer final, then the marker goes, then
+	// the shard's files.
+	for _, n := range []string{SuccessName, ManifestName} {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("removing %s of the finalized job: %w", n, err)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, DoneDir, markerName(i))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("removing the stale marker of shard %d: %w", i, err)
+	}
+	prefix := fmt.Sprintf("part-%05d-of-", i)
+	for _, e := range ents {
+		n := e.Name()
+		if strings.HasPrefix(n, prefix) || (strings.HasPrefix(n, "."+prefix) && strings.HasSuffix(n, ".tmp")) {
+			if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("removing the stale file %s of shard %d: %w", n, i, err)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// pinJobConfig creates DoneDir/_config.json if absent (atomically: link
+// fails when another shard won the race) and refuses a different one.
+func pinJobConfig(dir string, cfg jobConfig) error {
+	data, _ := json.MarshalIndent(cfg, "", "  ")
+	path := filepath.Join(dir, DoneDir, JobConfigName)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := createExclusive(path, data); err != nil {
+			return fmt.Errorf("pinning the job config: %w", err)
+		}
+	}
+	old, err := readJobConfig(dir)
+	if err != nil {
+		return err
+	}
+	switch {
+	case old.NumShards != cfg.NumShards:
+		return configErr("output directory %s was started with --num-shards %d; this run has --num-shards %d. A rerun must use the same shard count, inputs and flags; use a new -o for a different layout (or delete %s)",
+			dir, old.NumShards, cfg.NumShards, dir)
+	case old.ManifestHash != cfg.ManifestHash:
+		return configErr("output directory %s was started from other inputs (%d input files then, %d now, or sizes/mtimes changed); a rerun must see the same inputs; use a new -o (or delete %s)",
+			dir, old.Entries, cfg.Entries, dir)
+	case old.ConfigHash != cfg.ConfigHash:
+		return configErr("output directory %s was started with other tokenizer or output flags (config %.12s, now %.12s); rerun with the same flags, or use a new -o (or delete %s)",
+			dir, old.ConfigHash, cfg.ConfigHash, dir)
+	}
+	return nil
+}
+
+func readJobConfig(dir string) (jobConfig, error) {
+	var c jobConfig
+	data, err := os.ReadFile(filepath.Join(dir, DoneDir, JobConfigName))
+	if err == nil {
+		err = json.Unmarshal(data, &c)
+	}
+	if err != nil {
+		return c, configErr("%s/%s/%s is unreadable (%v): is %s the output of a sharded run (--num-shards)?", dir, DoneDir, JobConfigName, err, dir)
+	}
+	return c, nil
+}
+
+func readMarker(dir string, i int) (*Marker, error) {
+	data, err := os.ReadFile(filepath.Join(dir, DoneDir, markerName(i)))
+	if err != nil {
+		return nil, err
+	}
+	var m Marker
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("marker %s: %w", markerName(i), err)
+	}
+	return &m, nil
+}
+
+// validate checks the marker against the config hash and re-hashes every
+// file it lists.
+func (m *Marker) validate(dir, cfgHash string) error {
+	if m.ConfigHash != cfgHash {
+		return fmt.Errorf("shard %d: marker config %.12s differs from the job's %.12s", m.Shard, m.ConfigHash, cfgHash)
+	}
+	for _, f := range m.Files {
+		sum, n, err := fileSHA256(filepath.Join(dir, f.Name))
+		if err != nil {
+			return fmt.Errorf("shard %d: %w", m.Shard, err)
+		}
+		if n != f.Bytes || sum != f.SHA256 {
+			return fmt.Errorf("shard %d: %s has %d bytes, sha256 %.12s; the marker says %d bytes, %.12s", m.Shard, f.Name, n, sum, f.Bytes, f.SHA256)
+		}
+	}
+	return nil
+}
+
+func fileSHA256(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil)), n, err
+}
+
+// writeMarker publishes shard i's marker, the last file of the shard.
+func writeMarker(dir string, m *Marker) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, DoneDir), markerName(m.Shard), append(data, '\n'))
+}
+
+// createExclusive publishes a complete file at path unless one exists: it
+// writes a unique temp file, fsyncs it and hard-links it to path (link
+// never replaces), so racing shards agree on the first one.
+func createExclusive(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	err = f.Chmod(0o644)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// shardSummaryName is shard i's summary file.
+func shardSummaryName(i, n int) string { return fmt.Sprintf("_SUMMARY-%05d-of-%05d.json", i, n) }
+
+// planShard hashes the manifest and config, prepares the output directory
+// for shard o.ShardIndex and narrows set to the shard's entries. A non-nil
+// marker means the shard is already done.
+func planShard(o Options, schema *arrow.Schema, set *inputSet) (*ShardInfo, *Marker, error) {
+	mh := manifestHash(set.entries)
+	ch := configHash(schema, o, mh, o.NumShards)
+	done, err := prepareShard(o.OutputDir, o.ShardIndex, jobConfig{NumShards: o.NumShards, ConfigHash: ch,
+		ManifestHash: mh, Entries: len(set.entries), Format: o.Format})
+	if err != nil {
+		return nil, nil, err
+	}
+	assign := shardOf(set.entries, o.NumShards)
+	mine := set.entries[:0:0]
+	set.bytes = 0
+	for j, e := range set.entries {
+		if assign[j] == o.ShardIndex {
+			mine = append(mine, e)
+			set.bytes += e.size
+		}
+	}
+	set.entries = mine
+	return &ShardInfo{Index: o.ShardIndex, Count: o.NumShards, ConfigHash: ch, ManifestHash: mh,
+		Entries: len(mine), AlreadyDone: done != nil, format: o.Format}, done, nil
+}
+
+// doneSummary reports a shard skipped because its marker validated.
+func doneSummary(o Options, sh *ShardInfo, m *Marker) *Summary {
+	s := newSummary(o.Inputs, o.OutputDir)
+	s.Shard, s.Completed = sh, true
+	s.Records, s.Rows, s.Segments, s.Tokens, s.BytesIn = m.Records, m.Rows, m.Rows, m.Tokens, m.BytesIn
+	s.Errors.Total = m.Errors
+	s.finish(0, m.Files)
+	return s
+}
+
+// marker is the completion marker of a finished shard.
+func (sh *ShardInfo) marker(s *Summary) *Marker {
+	return &Marker{Shard: sh.Index, NumShards: sh.Count, ConfigHash: sh.ConfigHash, ManifestHash: sh.ManifestHash,
+		Format: sh.format, Entries: sh.Entries, Records: s.Records, Rows: s.Rows, Tokens: s.Tokens, Errors: s.Errors.Total,
+		BytesIn: s.BytesIn, BytesOut: s.BytesOut, Files: s.Files}
+}
