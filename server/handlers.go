@@ -478,9 +478,6 @@ func u8ints(b []uint8) []uint16 {
 // arrow answers one row as an Arrow IPC stream through pipeline.Writer.
 // The input is tokenized first, so a bad input still gets a JSON error.
 func (s *Server) arrow(ctx context.Context, w http.ResponseWriter, req *request, tok *tokenizer) *apiError {
-	if tok.mod == nil {
-		return errf(http.StatusNotAcceptable, "arrow_unavailable", "Arrow answers are not available for %s yet; drop the Accept header to get JSON", req.key.modality)
-	}
 	p, err := tok.mod.Tokenize(ctx, req.data)
 	if err != nil {
 		return tokenizeErr(ctx, err)

@@ -23,6 +23,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"go.uber.org/goleak"
 
+	"github.com/tokenfab/tokenfab/audio"
 	"github.com/tokenfab/tokenfab/image"
 	"github.com/tokenfab/tokenfab/internal/testenv"
 	"github.com/tokenfab/tokenfab/pipeline"
@@ -391,14 +392,10 @@ func TestBadRequests(t *testing.T) {
 		{"bad content type", "POST", "/v1/tokenize", "text/", []byte("a"), 415, "bad_content_type"},
 		{"GET tokenize", "GET", "/v1/tokenize", "", nil, 405, "method_not_allowed"},
 		{"no route", "GET", "/v2/whatever", "", nil, 404, "not_found"},
-		{"arrow for audio", "POST", "/v1/tokenize?modality=audio", "", []byte("RIFF"), 406, "arrow_unavailable"},
+		{"corrupt audio as Arrow", "POST", "/v1/tokenize?modality=audio", "", []byte("RIFF\x10\x00\x00\x00WAVEfmt "), 422, "bad_input"},
 	}
 	for _, c := range cases {
-		hdrs := []string{}
-		if c.code == "arrow_unavailable" {
-			hdrs = []string{"Accept", ArrowStream}
-		}
-		st, hdr, b := ts.do(t, c.method, c.path, c.ct, c.body, hdrs...)
+		st, hdr, b := ts.do(t, c.method, c.path, c.ct, c.body, "Accept", ArrowStream)
 		wantError(t, c.what, st, hdr, b, c.status, c.code)
 	}
 	ok()
@@ -582,4 +579,46 @@ func TestNewRejectsNegative(t *testing.T) {
 		t.Errorf("New: %v", err)
 	}
 	var _ = errors.New
+}
+
+// TestAudio: JSON shapes are the audio package's; the Arrow row has the
+// pipeline's mel column with the same values.
+func TestAudio(t *testing.T) {
+	ts := start(t, Config{})
+	wav := fixture(t, "sample/audio/librivox_0930.wav")
+	at, err := audio.New(audio.Config{Preset: "whisper-80", FFmpeg: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := at.Tokenize(context.Background(), wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		NumTokens int     `json:"num_tokens"`
+		MelShape  [2]int  `json:"mel_shape"`
+		Duration  float64 `json:"duration_seconds"`
+	}
+	st, _, b := ts.do(t, "POST", "/v1/tokenize", "audio/wav", wav)
+	if err := json.Unmarshal(b, &a); st != 200 || err != nil {
+		t.Fatalf("%d %s", st, b)
+	}
+	if a.NumTokens != want.NumTokens || a.MelShape != [2]int{want.NFrames, want.NMels} || a.Duration != want.DurationSeconds {
+		t.Errorf("got %+v, want %d tokens, %d×%d", a, want.NumTokens, want.NFrames, want.NMels)
+	}
+	st, _, b = ts.do(t, "POST", "/v1/tokenize?modality=audio", "", wav, "Accept", ArrowStream)
+	if st != 200 {
+		t.Fatalf("%d %s", st, b)
+	}
+	schema, recs := readArrow(t, b)
+	mel := recs[0].Column(schema.FieldIndices("mel")[0]).(*array.List).ListValues().(*array.FixedSizeList).ListValues().(*array.Float32).Float32Values()
+	if !reflect.DeepEqual(mel, want.Mel) {
+		t.Errorf("Arrow mel: %d values, want %d equal to audio.Tokenize", len(mel), len(want.Mel))
+	}
+	recs[0].Release()
+	// Over the duration limit: 413.
+	ts.stop(t)
+	ts2 := start(t, Config{MaxAudioSeconds: 0.5})
+	st, hdr, b := ts2.do(t, "POST", "/v1/count", "audio/wav", wav)
+	wantError(t, "audio too long", st, hdr, b, 413, "input_too_large")
 }

@@ -31,7 +31,7 @@ var patchDTypes = []string{"uint8", "float32"}
 type tokKey struct{ modality, name, dtype string }
 
 // tokenizer is one built tokenizer; exactly one of text, image, audio is
-// set. mod is its pipeline adapter for Arrow answers (nil: none yet).
+// set. mod is its pipeline adapter, for Arrow answers.
 type tokenizer struct {
 	key   tokKey
 	text  *text.Tokenizer
@@ -132,7 +132,9 @@ func (c *cache) build(k tokKey) (*tokenizer, error) {
 		// WAV, FLAC, MP3 and Ogg Vorbis decode natively.
 		t.audio, err = audio.New(audio.Config{Preset: k.name, FFmpeg: "off",
 			MaxBytes: c.cfg.MaxBodyBytes, MaxDurationSeconds: c.cfg.MaxAudioSeconds})
-		t.mod = audioModality(t.audio)
+		if err == nil {
+			t.mod, err = pipeline.NewAudio(t.audio)
+		}
 	default:
 		err = fmt.Errorf("unknown modality %q", k.modality)
 	}
