@@ -29,7 +29,7 @@ func shardCorpus(t *testing.T) []string {
 
 func shardOpts(inputs []string, out string, n, i int) Options {
 	return Options{Inputs: inputs, OutputDir: out, Modalities: []Modality{byteModality{jitter: true}},
-		Workers: 3, BatchRows: 7, NumShards: n, ShardIndex: i}
+		Workers: 3, BatchRows: 7, MaxFileBytes: 64 << 10, NumShards: n, ShardIndex: i}
 }
 
 func TestShardsConcatenateToTheUnshardedRows(t *testing.T) {
