@@ -428,6 +428,7 @@ func parseModel(mj *hfModelJSON, byteMode bool) (*hfBPE, error) {
 		}
 		m.pairs.put(int32(a), int32(b), int32(i), int32(c))
 	}
+	m.prepare()
 	return m, nil
 }
 

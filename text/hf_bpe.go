@@ -2,6 +2,7 @@ package text
 
 import (
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -29,6 +30,39 @@ type hfBPE struct {
 	strs         []string         // id → vocabulary string ("" = no such id)
 	size         int32            // number of vocab entries
 	odd          map[string]int32 // byte mode: vocab strings outside the byte-level alphabet
+	small        []smallRes       // byte mode: tokens of every 1- and 2-byte piece
+	self         []atomic.Int32   // per id: 0 unknown, 1 its bytes merge to itself, 2 they do not
+}
+
+// smallRes is the tokenization of a 1- or 2-byte piece: a, or a then b
+// (b < 0: one token); a == -2: not precomputed (take the general path).
+type smallRes struct{ a, b int32 }
+
+// prepare precomputes the fast paths once the vocab and merges are known.
+func (m *hfBPE) prepare() {
+	m.self = make([]atomic.Int32, len(m.v.off)-1)
+	if !m.byteMode {
+		return
+	}
+	m.small = make([]smallRes, 256+1<<16)
+	w := &word{}
+	set := func(i int, piece []byte) {
+		m.tokenize(w, piece)
+		switch len(w.ids) {
+		case 1:
+			m.small[i] = smallRes{w.ids[0], -1}
+		case 2:
+			m.small[i] = smallRes{w.ids[0], w.ids[1]}
+		default:
+			m.small[i] = smallRes{-2, -1}
+		}
+	}
+	for b := range 256 {
+		set(b, []byte{byte(b)})
+	}
+	for x := range 1 << 16 {
+		set(256+x, []byte{byte(x >> 8), byte(x)})
+	}
 }
 
 // pairTable maps a pair of ids to (merge rank, merged id): open addressing,
@@ -310,12 +344,40 @@ type hfCache [1 << cacheBits]cacheEntry
 
 // appendPiece appends the ids of one pre-token to dst. w is scratch.
 func (m *hfBPE) appendPiece(dst []int32, piece []byte, w *word, mc **hfCache) []int32 {
-	if len(piece) == 0 {
+	switch len(piece) {
+	case 0:
 		return dst
-	}
-	if m.ignoreMerges {
+	case 1, 2:
+		if m.small != nil {
+			i := int(piece[0])
+			if len(piece) == 2 {
+				i = 256 + int(piece[0])<<8 | int(piece[1])
+			}
+			if r := m.small[i]; r.a != -2 {
+				if r.b < 0 {
+					return append(dst, r.a)
+				}
+				return append(dst, r.a, r.b)
+			}
+		}
+	default:
 		if id := m.v.tab.get(piece); id != noRank {
-			return append(dst, id)
+			if m.ignoreMerges {
+				return append(dst, id)
+			}
+			// A token whose own bytes merge back to it needs no merge.
+			switch m.self[id].Load() {
+			case 1:
+				return append(dst, id)
+			case 0:
+				m.tokenize(w, piece)
+				st := int32(2)
+				if len(w.ids) == 1 && w.ids[0] == id {
+					st = 1
+				}
+				m.self[id].Store(st)
+				return append(dst, w.ids...)
+			}
 		}
 	}
 	if len(piece) <= cacheKeyMax {

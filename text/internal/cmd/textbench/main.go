@@ -3,6 +3,7 @@
 // of scripts/bench_text.py; use `go test -bench` for everything else.
 //
 //	textbench -enc cl100k_base -n 5 FILE
+//	textbench -tokenizer path/to/tokenizer.json -n 3 FILE
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 func main() {
 	enc := flag.String("enc", "cl100k_base", "encoding name or .tiktoken path")
 	n := flag.Int("n", 5, "runs; the median is reported")
+	tj := flag.String("tokenizer", "", "a Hugging Face tokenizer.json instead of -enc")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: textbench [-enc NAME] [-n RUNS] FILE")
@@ -31,7 +33,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	tk, err := text.New(text.Config{Encoding: *enc})
+	cfg := text.Config{Encoding: *enc}
+	if *tj != "" {
+		cfg = text.Config{TokenizerJSON: *tj}
+		*enc = *tj
+	}
+	tk, err := text.New(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
