@@ -78,6 +78,16 @@ type Options struct {
 	// and redoes the others. 0 (the default) is an unsharded job writing
 	// part-NNNNN files. Overwrite does not apply to sharded runs.
 	NumShards, ShardIndex int
+	// PackLength > 0 writes packed sequences for LLM pretraining instead of
+	// one row per segment: the input_ids of successful text rows, in order,
+	// cut into rows of exactly PackLength tokens (input_ids
+	// fixed_size_list<TokenDType, PackLength>, plus length); the remainder
+	// is a last row padded with PackPadID whose length says how many ids
+	// are real. Other rows only count in the summary.
+	PackLength int
+	// TokenDType of packed ids: int32 (default) or uint16 (refused when the
+	// vocabulary does not fit).
+	TokenDType string
 	// Allocator for Arrow buffers (default memory.NewGoAllocator()).
 	Allocator memory.Allocator
 	// Progress, if set, is called from one goroutine after every record.
@@ -132,12 +142,21 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		jobOpts[k] = v
 	}
 	lay := newLayout(mods)
-	schema, err := lay.schema(describe, jobOpts)
+	wlay := lay // what the files hold
+	var packMax int64
+	if o.PackLength > 0 {
+		if packMax, err = packConfig(o, mods); err != nil {
+			return nil, err
+		}
+		jobOpts["pack_length"], jobOpts["token_dtype"], jobOpts["pack_pad_id"] = o.PackLength, o.TokenDType, PackPadID
+		wlay = packLayout(o.PackLength, o.TokenDType)
+	}
+	schema, err := wlay.schema(describe, jobOpts)
 	if err != nil {
 		return nil, configErr("%v", err)
 	}
 	wc := writerConfig{dir: o.OutputDir, format: o.Format, compression: o.Compression,
-		mem: o.Allocator, schema: schema, lay: lay, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes}
+		mem: o.Allocator, schema: schema, lay: wlay, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes}
 	summaryName := SummaryName
 	var shard *ShardInfo
 	if o.NumShards > 0 {
@@ -165,7 +184,15 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	rd := &reader{textField: o.TextField, idField: o.IDField, imageField: o.ImageField, audioField: o.AudioField, maxRecord: o.MaxRecordBytes,
 		needsData: func(m string) bool { return mods[m] != nil }, skipped: map[string]int64{}}
 	defer rd.close()
-	stopped, werr := execute(ctx, o, mods, lay, set, rd, pw, sum)
+	var sink rowSink = pw
+	pk := &packer{w: pw, l: o.PackLength, max: packMax}
+	if o.PackLength > 0 {
+		sink = pk
+	}
+	stopped, werr := execute(ctx, o, mods, lay, set, rd, sink, sum)
+	if werr == nil && o.PackLength > 0 {
+		werr = pk.finish()
+	}
 	if werr != nil {
 		pw.abort()
 	} else if cerr := pw.close(); cerr != nil {
@@ -229,6 +256,14 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 		return o, nil, configErr("shard index %d is out of range for %d shards: want 0 to %d", o.ShardIndex, o.NumShards, o.NumShards-1)
 	case o.NumShards > 0 && o.Overwrite:
 		return o, nil, configErr("--overwrite does not apply to sharded runs: a rerun resumes (finished shards are kept, the others redone); to start over use a new -o or delete it")
+	}
+	if o.PackLength < 0 {
+		return o, nil, configErr("--pack %d: want a sequence length of 1 or more", o.PackLength)
+	}
+	if o.TokenDType == "" {
+		o.TokenDType = TokenInt32
+	} else if o.PackLength == 0 {
+		return o, nil, configErr("--token-dtype applies to packed output only: add --pack L")
 	}
 	if o.TextField == "" {
 		o.TextField = "text"
@@ -319,7 +354,7 @@ type job struct {
 // execute runs the source, the workers and the ordered writer loop. It
 // returns why the job stopped early ("" if it did not) and any write error.
 func execute(parent context.Context, o Options, mods map[string]Modality, lay *layout, set *inputSet, rd *reader,
-	pw *partWriter, sum *Summary) (stopped string, werr error) {
+	pw rowSink, sum *Summary) (stopped string, werr error) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	budget := newBudget(o.InFlightBytes)

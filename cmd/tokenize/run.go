@@ -200,6 +200,8 @@ type runFlags struct {
 	batchMiB                   int
 	maxFileSize, maxRecordSize string
 	numShards, shardIndex      int
+	pack                       int
+	tokenDType                 string
 }
 
 // shardEnvs are the batch schedulers' task index variables, in the order
@@ -337,6 +339,8 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 	fl.IntVar(&f.batchMiB, "batch-size", 32, "record batch target in MiB (16-64)")
 	fl.StringVar(&f.maxFileSize, "max-file-size", "1GiB", "roll over to a new part file past this size (e.g. 512MiB, 2GiB)")
 	fl.StringVar(&f.maxRecordSize, "max-record-size", "64MiB", "larger files or lines become too_large error rows")
+	fl.IntVar(&f.pack, "pack", 0, "write packed sequences of exactly L text tokens (input_ids fixed_size_list, plus length; the last row is padded with 0); turns on --eos (docs/batch.md)")
+	fl.StringVar(&f.tokenDType, "token-dtype", "", "packed input_ids dtype: int32 (default) or uint16 (vocabularies up to 65536 tokens)")
 	fl.IntVar(&f.numShards, "num-shards", 0, "split the input files into N shards and run one (resumable; docs/batch.md); default "+numShardsEnv+" or SLURM_ARRAY_TASK_COUNT, else unsharded")
 	fl.IntVar(&f.shardIndex, "shard-index", -1, "the shard to run, 0 to N-1 (default JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)")
 	return c
@@ -367,6 +371,9 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	if err != nil {
 		return err
 	}
+	if f.pack > 0 {
+		f.text.eos = true // documents are joined with EOS
+	}
 	tok, err := f.text.tokenizer()
 	if err != nil {
 		return err
@@ -394,7 +401,7 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 		Format: pipeline.Format(f.format), Compression: pipeline.Compression(f.compression),
 		Workers: f.workers, BatchBytes: int64(f.batchMiB) << 20, MaxFileBytes: maxFile, MaxRecordBytes: maxRecord,
 		LimitErrors: f.maxErrors >= 0, MaxErrors: f.maxErrors,
-		NumShards: numShards, ShardIndex: shardIndex,
+		NumShards: numShards, ShardIndex: shardIndex, PackLength: f.pack, TokenDType: f.tokenDType,
 	}
 	var prog *progress
 	if !f.quiet {
