@@ -28,8 +28,8 @@ type Modality interface {
 // producing modality are set; the others stay zero and are written as null.
 // Columns exist for NumTokens, InputIDs, and, when an image tokenizer is
 // registered (NewImage), the patches and grid_thw of images, and when an
-// audio tokenizer is (NewAudio), mel (plus grid_thw for AST); video will get
-// its own (an entry in its adapter's column list, pipeline/schema.go).
+// audio tokenizer is (NewAudio), mel (plus grid_thw for AST), and when a
+// video tokenizer is (NewVideo), video_patches, grid_thw and timestamps.
 type Payload struct {
 	// NumTokens is the number of tokens the segment costs: len(InputIDs) for
 	// text, patches (after merging) for images and video, frames for audio.
@@ -57,6 +57,18 @@ type Payload struct {
 	// nil writes null, an empty slice an empty list.
 	Mel   []float32
 	NMels int
-	// Timestamps are presentation times in seconds (video frames).
+	// VideoPatches are video patch rows of VideoPatchDim uint8 samples
+	// each, row-major: [NumPatches*VideoPatchDim]uint8 in video.Tokens
+	// layout (column video_patches, list<fixed_size_list<uint8,
+	// VideoPatchDim>>); VideoPatchValues the same in float32 for a job
+	// whose patch dtype is float32. They are separate from Patches so that
+	// the image and the video preset can have different patch widths in
+	// one job (768 for the default image preset, 1176 for qwen2-vl video).
+	VideoPatches     []uint8
+	VideoPatchValues []float32
+	VideoPatchDim    int
+	// Timestamps are the sampled frames' presentation times in seconds,
+	// pts·time_base as the file stores them, one per sampled frame (column
+	// timestamps, list<float64>); nil writes null.
 	Timestamps []float64
 }

@@ -40,6 +40,14 @@ type Options struct {
 	// path, with the same rule as ImageField; its row comes after the
 	// line's text and image rows.
 	AudioField string
+	// VideoField and VideoAudio: video records (pipeline/video.go).
+	// VideoField names a manifest field holding a video path, with the
+	// rule of ImageField; its row comes after the line's text, image and
+	// audio rows. VideoAudio gives every video segment a second row with
+	// the same id, modality audio: its first audio stream, tokenized by the
+	// audio modality, which must be NewVideoAudio's.
+	VideoField string
+	VideoAudio bool
 	// Format and Compression of the part files (default arrow, none).
 	Format      Format
 	Compression Compression
@@ -183,6 +191,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	sum.Shard = shard
 	rd := &reader{textField: o.TextField, idField: o.IDField, imageField: o.ImageField, audioField: o.AudioField, maxRecord: o.MaxRecordBytes,
 		needsData: func(m string) bool { return mods[m] != nil }, skipped: map[string]int64{}}
+	rd.videoField, rd.videoAudio = o.VideoField, o.VideoAudio // pipeline/video.go
 	defer rd.close()
 	var sink rowSink = pw
 	pk := &packer{w: pw, l: o.PackLength, max: packMax}
@@ -276,6 +285,9 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 	}
 	if o.AudioField != "" && (o.AudioField == o.TextField || o.AudioField == o.IDField || o.AudioField == o.ImageField) {
 		return o, nil, configErr("the audio field %q is also the text, id or image field; pick another --audio-field", o.AudioField)
+	}
+	if err := o.checkVideo(mods); err != nil { // pipeline/video.go
+		return o, nil, err
 	}
 	if msg := columnClash(mods); msg != "" {
 		return o, nil, configErr("%s", msg)

@@ -220,6 +220,7 @@ var payloadFields = []struct {
 	{"patches", func(p *Payload) bool { return p.Patches != nil || p.PatchValues != nil }},
 	{"grid_thw", func(p *Payload) bool { return p.HasGrid }},
 	{"mel", func(p *Payload) bool { return p.Mel != nil }},
+	{"video_patches", func(p *Payload) bool { return p.VideoPatches != nil || p.VideoPatchValues != nil }},
 	{"timestamps", func(p *Payload) bool { return p.Timestamps != nil }},
 }
 

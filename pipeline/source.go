@@ -199,7 +199,11 @@ type reader struct {
 	textField, idField string
 	imageField         string // "" when manifests have no image field
 	audioField         string // "" when manifests have no audio field
-	maxRecord          int64
+	videoField         string // "" when manifests have no video field
+	// videoAudio: a video segment is followed by an audio segment of the
+	// same bytes (the audio modality extracts the sound: NewVideoAudio).
+	videoAudio bool
+	maxRecord  int64
 	// needsData reports whether a modality has a tokenizer; files of other
 	// modalities are not read past their first bytes.
 	needsData func(modality string) bool
@@ -305,6 +309,9 @@ func (r *reader) file(e *entry) *record {
 		rec.in = int64(len(data))
 	}
 	rec.segs = []segment{seg}
+	if mod == ModVideo && r.videoAudio && seg.err == nil {
+		rec.segs = append(rec.segs, segment{modality: ModAudio, data: seg.data})
+	}
 	return rec
 }
 
@@ -339,7 +346,7 @@ func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
 	}
 	defer f.Close()
 	var dir *manifestDir
-	if r.imageField != "" || r.audioField != "" {
+	if r.imageField != "" || r.audioField != "" || r.videoField != "" {
 		dir = r.openDir(e)
 	}
 	base := path.Base(e.id)
@@ -472,13 +479,17 @@ func (r *reader) parseInto(rec *record, line []byte, dir *manifestDir) *RowError
 		rec.segs = append(rec.segs, segment{field: r.textField, modality: ModText,
 			err: rowErr(KindFieldType, "field %q is %s, want a string", r.textField, jsonType(text))})
 	}
-	for _, f := range []struct{ name, modality string }{{r.imageField, ModImage}, {r.audioField, ModAudio}} {
+	for _, f := range []struct{ name, modality string }{{r.imageField, ModImage}, {r.audioField, ModAudio}, {r.videoField, ModVideo}} {
 		if f.name == "" {
 			continue
 		}
 		switch p := obj[f.name].(type) {
 		case string:
-			rec.segs = append(rec.segs, r.media(rec, f.name, f.modality, p, dir))
+			seg := r.media(rec, f.name, f.modality, p, dir)
+			rec.segs = append(rec.segs, seg)
+			if f.modality == ModVideo && r.videoAudio && seg.err == nil {
+				rec.segs = append(rec.segs, segment{field: f.name, modality: ModAudio, data: seg.data})
+			}
 		case nil:
 		default:
 			rec.segs = append(rec.segs, segment{field: f.name, modality: f.modality,
@@ -490,14 +501,14 @@ func (r *reader) parseInto(rec *record, line []byte, dir *manifestDir) *RowError
 	}
 	_, present := obj[r.textField]
 	switch {
-	case r.imageField != "" || r.audioField != "":
+	case r.imageField != "" || r.audioField != "" || r.videoField != "":
 		fields := []string{strconv.Quote(r.textField)}
-		for _, f := range []string{r.imageField, r.audioField} {
+		for _, f := range []string{r.imageField, r.audioField, r.videoField} {
 			if f != "" {
 				fields = append(fields, strconv.Quote(f))
 			}
 		}
-		return rowErr(KindMissingField, "none of the fields %s is set in this line (pick them with --text-field, --image-field and --audio-field)", strings.Join(fields, ", "))
+		return rowErr(KindMissingField, "none of the fields %s is set in this line (pick them with --text-field, --image-field, --audio-field and --video-field)", strings.Join(fields, ", "))
 	case present:
 		return rowErr(KindMissingField, "field %q is null", r.textField)
 	}

@@ -216,7 +216,7 @@ func TestRunImageFlags(t *testing.T) {
 	if err != nil || rep.Rows != 2 || rep.Errors != 0 {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
-	if c := rep.Columns[len(rep.Columns)-3]; c.Name != "patches" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[1176], nullable>" {
+	if c := columnNamed(rep, "patches"); c.Name != "patches" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[1176], nullable>" {
 		t.Errorf("patches column %+v", c)
 	}
 	for _, want := range []string{`"preset":"qwen2-vl"`, `"patch_dtype":"float32"`, `"max_pixels":50000`, `"background":[10,20,30]`, `"apply_exif":false`, `"patch_dim":1176`} {
@@ -298,7 +298,7 @@ func TestRunAudioFlags(t *testing.T) {
 	if err != nil || rep.Rows != 1 || rep.Errors != 0 || rep.Tokens.Total != 103 {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
-	if c := rep.Columns[len(rep.Columns)-1]; c.Name != "mel" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[64], nullable>" {
+	if c := columnNamed(rep, "mel"); c.Name != "mel" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[64], nullable>" {
 		t.Errorf("mel column %+v", c)
 	}
 	for _, want := range []string{`"preset":"log-mel"`, `"n_mels":64`, `"sample_rate":16000`, `"n_fft":2048`, `"hop_length":512`, `"max_duration_seconds":3600`} {
@@ -334,7 +334,7 @@ func TestRunAudioFlags(t *testing.T) {
 	}
 	rep, err = pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
 	if err != nil || rep.Rows != 2 || rep.Errors != 0 || rep.Tokens.Max != 3000 || !strings.Contains(rep.Metadata["tokenfab"], `"audio_field":"wav"`) ||
-		rep.Columns[len(rep.Columns)-1].Type != "list<item: fixed_size_list<item: float32, nullable>[128], nullable>" {
+		columnNamed(rep, "mel").Type != "list<item: fixed_size_list<item: float32, nullable>[128], nullable>" {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
 }

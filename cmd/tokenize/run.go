@@ -191,6 +191,7 @@ type runFlags struct {
 	text                       textFlags
 	image                      imageFlags
 	audio                      audioFlags
+	video                      videoFlags // run_video.go
 	imageField, audioField     string
 	out, format, compression   string
 	textField, idField         string
@@ -302,7 +303,7 @@ every chunk of a file in its one row. --audio-field names a manifest field
 holding an audio path, as --image-field does for images.
 
 A record that fails (bad JSON line, missing field, unreadable file, corrupt
-image or audio, video with no tokenizer yet) keeps its row with the error
+image, audio or video) keeps its row with the error
 column set and null tokens; the job goes on and exits 0. Hidden files inside
 directories are skipped; symlinks are followed only when they stay inside
 their input directory.
@@ -324,6 +325,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 	f.text.register(c.Flags(), true)
 	f.image.register(c.Flags())
 	f.audio.register(c.Flags())
+	f.video.register(c) // run_video.go
 	fl := c.Flags()
 	fl.StringVarP(&f.out, "output", "o", "", "output directory (required; created if missing)")
 	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable) or arrow-stream (IPC stream, .arrows)")
@@ -402,6 +404,9 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 		Workers: f.workers, BatchBytes: int64(f.batchMiB) << 20, MaxFileBytes: maxFile, MaxRecordBytes: maxRecord,
 		LimitErrors: f.maxErrors >= 0, MaxErrors: f.maxErrors,
 		NumShards: numShards, ShardIndex: shardIndex, PackLength: f.pack, TokenDType: f.tokenDType,
+	}
+	if err := f.video.apply(&opts, f.image.dtype, atok); err != nil { // run_video.go
+		return err
 	}
 	var prog *progress
 	if !f.quiet {

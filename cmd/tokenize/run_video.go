@@ -1,0 +1,93 @@
+package main
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tokenfab/tokenfab/audio"
+	"github.com/tokenfab/tokenfab/pipeline"
+	"github.com/tokenfab/tokenfab/video"
+)
+
+// videoFlags configure the video tokenizer of `run` (docs/pipeline.md,
+// "Video").
+type videoFlags struct {
+	preset, sampling string
+	fps              float64
+	frames           int
+	audio            bool
+	field            string
+}
+
+// defaultVideoPreset is HF Qwen2VLVideoProcessor's defaults (2 fps, 4 to
+// 768 frames, smart_resize per frame). Video patches have their own column
+// (video_patches), so it does not have to agree with the image preset.
+const defaultVideoPreset = "qwen2-vl"
+
+// videoSamplings are the --video-sampling values, the video package's
+// policies.
+var videoSamplings = []string{video.SampleHFQwen2VL, video.SampleQwenVLUtils, video.SampleLLaVAVideo,
+	video.SampleUniform, video.SampleFPS, video.SampleAll}
+
+// register adds the video flags to c and a paragraph and examples to its
+// help.
+func (f *videoFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.preset, "video-preset", defaultVideoPreset,
+		"video preset: "+strings.Join(video.Presets(), "|")+" (qwen2-vl: HF Qwen2VLVideoProcessor, 2 fps, 1176-wide patches)")
+	fl.StringVar(&f.sampling, "video-sampling", "", "frame sampling policy: "+strings.Join(videoSamplings, "|")+" (default: the preset's)")
+	fl.Float64Var(&f.fps, "video-fps", 0, "target frames per second (fps policy, Qwen policies' fps mode, llava-video; default: the preset's)")
+	fl.IntVar(&f.frames, "video-frames", 0, "frames to sample (uniform, llava-video max; switches the Qwen policies to num_frames mode; default: the preset's)")
+	fl.BoolVar(&f.audio, "video-audio", false, "also tokenize each video's first audio stream with the audio preset: a second row with the same id (modality audio)")
+	fl.StringVar(&f.field, "video-field", "", "JSONL field holding a video path relative to the manifest's directory (default: none)")
+	c.Long += `
+
+Video (MP4/MOV, WebM/MKV, AVI, Ogg Theora; needs ffmpeg and ffprobe on PATH,
+else each video is an error row naming them) becomes video_patches, grid_thw
+and timestamps (seconds of the sampled frames) with --video-preset; the
+default, qwen2-vl, is HF's Qwen2VLVideoProcessor (2 fps, patches 3x2x14x14 =
+1176 samples). --video-audio adds each video's sound as a second row (same
+id, modality audio) through the audio preset; --video-field names a manifest
+field holding a video path.`
+	c.Example += `
+  tokenize run clips/ -o out --video-preset videomae --video-audio
+  tokenize run clips/ -o out --video-sampling fps --video-fps 1`
+}
+
+// apply builds the video tokenizer from the flags (patchDType is
+// --patch-dtype, shared with images) and registers it in opts: the video
+// modality, the manifest field and, with --video-audio, the audio modality
+// replaced by one that also extracts videos' sound through at.
+func (f *videoFlags) apply(opts *pipeline.Options, patchDType string, at *audio.Tokenizer) error {
+	if f.sampling != "" && !slices.Contains(videoSamplings, f.sampling) {
+		return usagef("--video-sampling %q: want %s", f.sampling, strings.Join(videoSamplings, ", "))
+	}
+	if f.fps < 0 || f.frames < 0 {
+		return usagef("--video-fps %v / --video-frames %d: want positive numbers", f.fps, f.frames)
+	}
+	vt, err := video.New(video.Config{Preset: f.preset, Sampling: f.sampling, FPS: f.fps, NumFrames: f.frames, PatchDType: patchDType})
+	if err != nil {
+		return usagef("video tokenizer: %v", err)
+	}
+	vm, err := pipeline.NewVideo(vt)
+	if err != nil {
+		return err
+	}
+	opts.Modalities = append(opts.Modalities, vm)
+	opts.VideoField, opts.VideoAudio = f.field, f.audio
+	if !f.audio {
+		return nil
+	}
+	am, err := pipeline.NewVideoAudio(vt, at)
+	if err != nil {
+		return err
+	}
+	for i, m := range opts.Modalities {
+		if m.Name() == pipeline.ModAudio {
+			opts.Modalities[i] = am
+		}
+	}
+	return nil
+}
