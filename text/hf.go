@@ -414,6 +414,7 @@ func parseModel(mj *hfModelJSON, byteMode bool) (*hfBPE, error) {
 	m.byteFallback = mj.ByteFallback != nil && *mj.ByteFallback
 	m.ignoreMerges = mj.IgnoreMerges != nil && *mj.IgnoreMerges
 	m.pairs = newPairTable(len(merges))
+	m.nMerges = len(merges)
 	for i, mg := range merges {
 		a, ok1 := vocabMap[mg[0]]
 		b, ok2 := vocabMap[mg[1]]
@@ -427,6 +428,13 @@ func parseModel(mj *hfModelJSON, byteMode bool) (*hfBPE, error) {
 			return nil, fmt.Errorf("model.merges: merge %d: merged token %q is not in model.vocab", i+1, clipStr(mg[0]+mg[1]))
 		}
 		m.pairs.put(int32(a), int32(b), int32(i), int32(c))
+	}
+	m.inMerge = make([]bool, len(strs))
+	for _, sl := range m.pairs.slots {
+		if sl.key != 0 {
+			a, b := int32((sl.key-1)>>32), int32(uint32(sl.key-1))
+			m.inMerge[a], m.inMerge[b] = true, true
+		}
 	}
 	m.prepare()
 	return m, nil

@@ -32,6 +32,8 @@ type hfBPE struct {
 	odd          map[string]int32 // byte mode: vocab strings outside the byte-level alphabet
 	small        []smallRes       // byte mode: tokens of every 1- and 2-byte piece
 	self         []atomic.Int32   // per id: 0 unknown, 1 its bytes merge to itself, 2 they do not
+	nMerges      int              // len(merges): ranks are below it
+	inMerge      []bool           // per id: appears in some merge (nil when all do)
 }
 
 // smallRes is the tokenization of a 1- or 2-byte piece: a, or a then b
@@ -208,7 +210,157 @@ func (m *hfBPE) merge(w *word) {
 		m.mergeSmall(w)
 		return
 	}
+	if m.inMerge != nil && m.mergeRuns(w) {
+		return
+	}
+	m.mergeRun(w)
+}
+
+// mergeRuns merges a long word run by run, cutting at symbols that occur in
+// no merge (they can never join a neighbour, so the runs between them evolve
+// independently: Mistral's newline byte tokens cut a whole text into lines).
+// It reports false when there is no such symbol.
+func (m *hfBPE) mergeRuns(w *word) bool {
+	cut := false
+	for _, id := range w.ids {
+		if int(id) < len(m.inMerge) && !m.inMerge[id] {
+			cut = true
+			break
+		}
+	}
+	if !cut {
+		return false
+	}
+	run := &word{}
+	out, start := 0, 0
+	flush := func(end int) {
+		if end > start {
+			run.ids = append(run.ids[:0], w.ids[start:end]...)
+			run.ends = append(run.ends[:0], w.ends[start:end]...)
+			if len(run.ids) > 1 {
+				m.mergeRun(run)
+			}
+			out += copy(w.ids[out:], run.ids)
+			copy(w.ends[out-len(run.ids):], run.ends)
+		}
+	}
+	for k, id := range w.ids {
+		if int(id) < len(m.inMerge) && !m.inMerge[id] {
+			flush(k)
+			w.ids[out], w.ends[out] = id, w.ends[k]
+			out++
+			start = k + 1
+		}
+	}
+	flush(len(w.ids))
+	w.ids, w.ends = w.ids[:out], w.ends[:out]
+	return true
+}
+
+// mergeRun merges one run of symbols.
+func (m *hfBPE) mergeRun(w *word) {
+	if len(w.ids) < smallRun {
+		m.mergeSmall(w)
+		return
+	}
+	if len(w.ids) >= bucketWord && len(w.ids) >= m.nMerges/4 {
+		m.mergeBucket(w)
+		return
+	}
 	m.mergeLarge(w)
+}
+
+// smallRun is where mergeRun switches from the quadratic scan to the heap.
+const smallRun = 32
+
+// bucketWord is the word length from which mergeBucket replaces the heap
+// (SentencePiece-style models with no pre-tokenizer make a whole text one
+// word, and a heap of millions of entries is slow).
+const bucketWord = 1 << 14
+
+// mergeBucket is mergeLarge with a bucket queue indexed by rank instead of
+// the heap: ranks are popped in increasing order (a new pair of lower rank
+// moves the cursor back). Within one rank the order only matters for
+// overlapping pairs (a pair (x, x) repeated); for those the leftmost of the
+// chain is merged first, as HF's (rank, position) order does.
+func (m *hfBPE) mergeBucket(w *word) {
+	n := len(w.ids)
+	ids, ends := w.ids, w.ends
+	next, prev, rank, nid := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+	head := make([]int32, m.nMerges)
+	for i := range head {
+		head[i] = -1
+	}
+	type node struct{ pos, next int32 }
+	nodes := make([]node, 0, 2*n)
+	cur := int32(m.nMerges)
+	push := func(r, pos int32) {
+		nodes = append(nodes, node{pos, head[r]})
+		head[r] = int32(len(nodes) - 1)
+		cur = min(cur, r)
+	}
+	for k := n - 1; k >= 0; k-- { // pushed right to left: popped left to right
+		next[k], prev[k] = int32(k+1), int32(k-1)
+		rank[k] = noRank
+		if k+1 < n {
+			r, id := m.pairs.get(ids[k], ids[k+1])
+			rank[k], nid[k] = r, id
+			if r != noRank {
+				push(r, int32(k))
+			}
+		}
+	}
+	mergeAt := func(k int32) {
+		j := next[k]
+		ids[k] = nid[k]
+		ends[k] = ends[j]
+		next[k] = next[j]
+		rank[j] = noRank
+		if next[k] < int32(n) {
+			prev[next[k]] = k
+		}
+		rank[k] = noRank
+		if e := next[k]; e < int32(n) {
+			if r2, id := m.pairs.get(ids[k], ids[e]); r2 != noRank {
+				rank[k], nid[k] = r2, id
+				push(r2, k)
+			}
+		}
+		if p := prev[k]; p >= 0 {
+			rank[p] = noRank
+			if r2, id := m.pairs.get(ids[p], ids[k]); r2 != noRank {
+				rank[p], nid[p] = r2, id
+				push(r2, p)
+			}
+		}
+	}
+	for cur < int32(m.nMerges) {
+		h := head[cur]
+		if h < 0 {
+			cur++
+			continue
+		}
+		r := cur
+		head[r] = nodes[h].next
+		k := nodes[h].pos
+		if rank[k] != r {
+			continue // stale
+		}
+		j := k
+		for prev[j] >= 0 && rank[prev[j]] == r {
+			j = prev[j]
+		}
+		if j != k {
+			push(r, k) // still pending, after the chain's leftmost
+		}
+		mergeAt(j)
+	}
+	out := 0
+	for k := int32(0); k < int32(n); k = next[k] {
+		ids[out], ends[out] = ids[k], ends[k]
+		out++
+	}
+	w.ids, w.ends = ids[:out], ends[:out]
 }
 
 func (m *hfBPE) mergeSmall(w *word) {
