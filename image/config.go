@@ -2,6 +2,8 @@ package image
 
 import (
 	"sort"
+
+	"github.com/tokenfab/tokenfab/codebook"
 )
 
 // Resize modes of a preset.
@@ -9,6 +11,13 @@ const (
 	ModeFixed    = "fixed"    // resize to Height×Width, aspect not kept (ViT, SigLIP)
 	ModeShortest = "shortest" // shortest edge to ShortestEdge (long edge int()-truncated), then centre crop (CLIP)
 	ModeSmart    = "smart"    // Qwen2-VL smart_resize to multiples of PatchSize·MergeSize within [MinPixels, MaxPixels]
+	ModeFit      = "fit"      // Fuyu: downscale only, aspect kept, to fit Height×Width; pad bottom/right to whole patches
+)
+
+// Patch layouts (Config.PatchLayout): the order of the samples in a patch row.
+const (
+	LayoutCHW = "chw" // channel-major: col = ((c*T + t)*P + py)*P + px (ViT/CLIP/SigLIP Conv2d, Qwen)
+	LayoutHWC = "hwc" // pixel-major (y, x, c): col = ((t*P + py)*P + px)*3 + c (Fuyu)
 )
 
 // OpenAI CLIP normalisation constants (transformers OPENAI_CLIP_MEAN/STD).
@@ -24,11 +33,14 @@ type Config struct {
 	// Preset is one of Presets(): "vit-base-patch16-224" (the default when
 	// empty), "clip-vit-large-patch14", "clip-vit-large-patch14-336",
 	// "siglip-base-patch16-224", "siglip-so400m-patch14-384", "qwen2-vl",
-	// "qwen2.5-vl".
+	// "qwen2.5-vl", "fuyu" (adept/fuyu-8b), "igpt" (openai/imagegpt-*,
+	// needs Palette).
 	Preset string
-	// Mode overrides the resize mode: ModeFixed, ModeShortest or ModeSmart.
+	// Mode overrides the resize mode: ModeFixed, ModeShortest, ModeSmart or
+	// ModeFit.
 	Mode string
-	// Width, Height: target size in pixels for ModeFixed.
+	// Width, Height: target size in pixels for ModeFixed; the bounding box
+	// for ModeFit.
 	Width, Height int
 	// ShortestEdge: target shortest edge in pixels for ModeShortest.
 	ShortestEdge int
@@ -56,6 +68,25 @@ type Config struct {
 	// Qwen2(.5)-VL checkpoints: 3136 and 12845056 (HF class default max:
 	// 1003520).
 	MinPixels, MaxPixels int
+	// PatchLayout: LayoutCHW or LayoutHWC (default: the preset's; Fuyu is
+	// HWC, the others CHW).
+	PatchLayout string
+	// PadValue: ModeFit fills the bottom/right padding up to whole patches
+	// with this uint8 sample value, before rescale/normalize. nil: the
+	// preset's (Fuyu: 1, i.e. HF padding_value=1.0 applied to the uint8
+	// image, so pixel_values −0.99215686).
+	PadValue *uint8
+	// Palette: the colour clusters of ImageGPT ("clusters" of the
+	// checkpoint's preprocessor_config.json; K×(R, G, B) in normalized
+	// [-1, 1] units). When set, Tokens.InputIDs holds the nearest cluster
+	// of every pixel of the final image (see LoadPalette). Required by the
+	// "igpt" preset, which transformers does not ship.
+	Palette [][3]float64
+	// Codebook: patch k-means centres (codebook.Codebook, trained by
+	// `tokenize train-codebook`). When set, Tokens.InputIDs holds the
+	// nearest centre of every patch (its uint8 samples as float32). Its Dim
+	// must equal PatchDim. Palette and Codebook are exclusive.
+	Codebook *codebook.Codebook
 	// PatchDType: "uint8" (default; Tokens.Patches only) or "float32" (also
 	// fills Tokens.PixelValues, equal to HF pixel_values).
 	PatchDType string
@@ -81,6 +112,10 @@ type preset struct {
 	mean, std              []float64
 	patch, temporal, merge int
 	minPixels, maxPixels   int
+	hwc                    bool
+	pad                    uint8
+	newlines               bool // NumTokens counts one |NEWLINE| per patch row (Fuyu)
+	needPalette            bool
 	reference              string
 }
 
@@ -99,6 +134,12 @@ var presets = map[string]preset{
 		reference: "transformers Qwen2VLImageProcessor (PIL backend), Qwen/Qwen2-VL-7B-Instruct preprocessor_config.json"},
 	"qwen2.5-vl": {mode: ModeSmart, resample: Bicubic, mean: ClipMean, std: ClipStd, patch: 14, temporal: 2, merge: 2, minPixels: 3136, maxPixels: 12845056,
 		reference: "transformers Qwen2VLImageProcessor (PIL backend), Qwen/Qwen2.5-VL-7B-Instruct preprocessor_config.json"},
+	"fuyu": {mode: ModeFit, width: 1920, height: 1080, resample: Bilinear, mean: halfs, std: halfs, patch: 30, temporal: 1, merge: 1,
+		hwc: true, pad: 1, newlines: true,
+		reference: "transformers FuyuImageProcessor (PIL backend) + FuyuProcessor variable_sized patches, adept/fuyu-8b"},
+	"igpt": {mode: ModeFixed, width: 32, height: 32, resample: Bilinear, mean: halfs, std: halfs, patch: 1, temporal: 1, merge: 1,
+		needPalette: true,
+		reference:   "transformers ImageGPTImageProcessor (PIL backend), openai/imagegpt-small size 32x32 (clusters from Config.Palette)"},
 }
 
 // Presets lists the preset names, sorted.
@@ -123,6 +164,11 @@ type resolved struct {
 	patch, temporal, merge int
 	minPixels, maxPixels   int
 	f32                    bool
+	hwc                    bool
+	pad                    uint8
+	newlines               bool
+	palette                [][3]float64
+	codebook               *codebook.Codebook
 	dec                    decodeOptions
 	reference              string
 }
@@ -138,7 +184,29 @@ func resolve(c Config) (*resolved, error) {
 	}
 	r := &resolved{name: name, mode: p.mode, width: p.width, height: p.height, shortest: p.shortest, cropW: p.cropW, cropH: p.cropH,
 		resample: p.resample, rescale: 1.0 / 255, patch: p.patch, temporal: p.temporal, merge: p.merge,
-		minPixels: p.minPixels, maxPixels: p.maxPixels, reference: p.reference}
+		minPixels: p.minPixels, maxPixels: p.maxPixels, reference: p.reference,
+		hwc: p.hwc, pad: p.pad, newlines: p.newlines, palette: c.Palette, codebook: c.Codebook}
+	switch c.PatchLayout {
+	case "":
+	case LayoutCHW:
+		r.hwc = false
+	case LayoutHWC:
+		r.hwc = true
+	default:
+		return nil, errorf(ErrConfig, "PatchLayout %q: want chw or hwc", c.PatchLayout)
+	}
+	if c.PadValue != nil {
+		r.pad = *c.PadValue
+	}
+	if p.needPalette && c.Palette == nil {
+		return nil, errorf(ErrConfig, "preset %s needs Palette (the checkpoint's 512 clusters; transformers does not ship them: see LoadPalette)", name)
+	}
+	if c.Palette != nil && c.Codebook != nil {
+		return nil, errorf(ErrConfig, "Palette and Codebook are exclusive (both fill InputIDs)")
+	}
+	if c.Palette != nil && (len(c.Palette) == 0 || len(c.Palette) > 1<<24) {
+		return nil, errorf(ErrConfig, "Palette needs 1..2^24 colours, got %d", len(c.Palette))
+	}
 	copy(r.mean[:], p.mean)
 	copy(r.std[:], p.std)
 	setI := func(dst *int, v int) {
@@ -212,11 +280,23 @@ func resolve(c Config) (*resolved, error) {
 		if r.minPixels <= 0 || r.maxPixels < r.minPixels {
 			return nil, errorf(ErrConfig, "ModeSmart needs 0 < MinPixels <= MaxPixels")
 		}
+	case ModeFit:
+		if r.width <= 0 || r.height <= 0 {
+			return nil, errorf(ErrConfig, "ModeFit needs Width and Height > 0")
+		}
 	default:
-		return nil, errorf(ErrConfig, "unknown Mode %q (want fixed, shortest or smart)", r.mode)
+		return nil, errorf(ErrConfig, "unknown Mode %q (want fixed, shortest, smart or fit)", r.mode)
 	}
 	if r.mode != ModeSmart && r.merge != 1 {
 		return nil, errorf(ErrConfig, "MergeSize > 1 needs ModeSmart")
+	}
+	if r.codebook != nil {
+		if err := r.codebook.Validate(); err != nil {
+			return nil, errorf(ErrConfig, "Codebook: %v", err)
+		}
+		if d := 3 * r.temporal * r.patch * r.patch; r.codebook.Dim != d {
+			return nil, errorf(ErrConfig, "Codebook has Dim %d, the preset's patches have %d samples", r.codebook.Dim, d)
+		}
 	}
 	r.dec = decodeOptions{maxPixels: c.MaxImagePixels, maxFileBytes: c.MaxFileBytes, noEXIF: c.DisableEXIF, background: c.Background}
 	if r.dec.maxPixels == 0 {

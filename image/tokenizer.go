@@ -11,6 +11,8 @@ type Tokenizer struct {
 	r *resolved
 	// lut[c][v] is the float32 pixel value of uint8 v in channel c.
 	lut [3][256]float32
+	// pal2[k] = Σ palette[k][c]² (float64), for nearestColour.
+	pal2 []float64
 }
 
 // Tokens is the result of one Tokenize call.
@@ -22,7 +24,9 @@ type Tokens struct {
 	// (rows in MergeSize×MergeSize groups: row = ((bh*GW+bw)*M+mh)*M+mw);
 	// for the others rows are raster order gy*GridW+gx (a Conv2d
 	// patch-embedding's order). Values are the resized uint8 RGB samples;
-	// Tokenizer.Normalize maps them to pixel_values.
+	// Tokenizer.Normalize maps them to pixel_values. With PatchLayout "hwc"
+	// (Fuyu) a row is pixel-major instead: col = ((t*PatchSize + py)*
+	// PatchSize + px)*3 + c, HF Fuyu's patchify_image order.
 	Patches []uint8
 	// PixelValues is the same layout as Patches in float32, filled only
 	// with PatchDType "float32"; value = Normalize(uint8 value).
@@ -35,8 +39,16 @@ type Tokens struct {
 	// Qwen. Pixels beyond the last whole patch (SigLIP 384/14) are not in
 	// Patches.
 	GridTHW [3]int32
-	// NumTokens: LLM tokens. Qwen: NumPatches/MergeSize²; others: NumPatches.
+	// NumTokens: LLM tokens. Qwen: NumPatches/MergeSize²; Fuyu:
+	// GridH·(GridW+1) (one |NEWLINE| per patch row, FuyuProcessor); igpt:
+	// len(InputIDs) = 1024; others: NumPatches.
 	NumTokens int
+	// InputIDs, with Config.Palette: the nearest palette colour of every
+	// pixel of the final image, raster order (len ImageHeight·ImageWidth;
+	// HF ImageGPT input_ids). With Config.Codebook: the nearest centre of
+	// every patch (len NumPatches, Codebook.Nearest on the uint8 samples
+	// as float32). nil otherwise.
+	InputIDs []int32
 	// Format: "png", "jpeg", "gif", "bmp", "tiff" or "webp".
 	Format string
 	// Mode: the PIL mode the file opens as ("RGB", "RGBA", "L", "P", ...).
@@ -48,7 +60,8 @@ type Tokens struct {
 	// OriginalWidth/Height: pixels as stored; Width/Height after EXIF.
 	OriginalWidth, OriginalHeight int
 	Width, Height                 int
-	// ResizedWidth/Height: after resize, before any crop.
+	// ResizedWidth/Height: after resize, before any crop or padding
+	// (Fuyu's image_unpadded_width/height).
 	ResizedWidth, ResizedHeight int
 	// ImageWidth/Height and Image: the final RGB image
 	// ([ImageHeight*ImageWidth*3]uint8, HWC) the patches are cut from.
@@ -69,6 +82,10 @@ func New(cfg Config) (*Tokenizer, error) {
 			x := float32(float64(v) * r.rescale)
 			t.lut[c][v] = (x - m) / s
 		}
+	}
+	for _, c := range r.palette {
+		b2 := float64(c[0]*c[0]) + float64(c[1]*c[1])
+		t.pal2 = append(t.pal2, b2+float64(c[2]*c[2]))
 	}
 	return t, nil
 }
@@ -116,6 +133,14 @@ func (t *Tokenizer) targetSize(h, w int) (int, int, error) {
 	switch r.mode {
 	case ModeFixed:
 		return r.height, r.width, nil
+	case ModeFit:
+		// transformers FuyuImageProcessor.resize: only downscale; scale =
+		// min(H/h, W/w) in float64, sides int()-truncated.
+		if w <= r.width && h <= r.height {
+			return h, w, nil
+		}
+		s := min(float64(r.height)/float64(h), float64(r.width)/float64(w))
+		return int(float64(h) * s), int(float64(w) * s), nil
 	case ModeShortest:
 		// transformers get_resize_output_image_size(default_to_square=False)
 		short, long := w, h
@@ -202,16 +227,91 @@ func (t *Tokenizer) fromDecoded(d *decoded) (*Tokens, error) {
 	if th <= 0 || tw <= 0 || int64(th)*int64(tw) > 1<<28 {
 		return nil, errorf(ErrInvalidSize, "resize target %dx%d for a %dx%d image is not usable", tw, th, img.W, img.H)
 	}
-	pix := resizePIL(img.Pix, img.W, img.H, 3, tw, th, r.resample)
+	var pix []uint8
+	if r.mode == ModeFit && tw == img.W && th == img.H {
+		pix = img.Pix // HF does not resize an image that fits
+	} else {
+		pix = resizePIL(img.Pix, img.W, img.H, 3, tw, th, r.resample)
+	}
 	tk.ResizedWidth, tk.ResizedHeight = tw, th
 	w, h := tw, th
-	if r.mode == ModeShortest {
+	switch r.mode {
+	case ModeShortest:
 		pix = centerCrop(pix, w, h, r.cropW, r.cropH)
 		w, h = r.cropW, r.cropH
+	case ModeFit:
+		pix, w, h = padTo(pix, w, h, r.patch, r.pad)
 	}
 	tk.Image, tk.ImageWidth, tk.ImageHeight = pix, w, h
 	t.patchify(tk)
+	t.assign(tk)
 	return tk, nil
+}
+
+// padTo pads an HWC RGB image at the bottom and right to whole p×p
+// patches with the sample value v: HF Fuyu pads the uint8 image to
+// 1080×1920 with padding_value and FuyuProcessor then keeps
+// ceil(h/p)·p × ceil(w/p)·p of it.
+func padTo(pix []uint8, w, h, p int, v uint8) ([]uint8, int, int) {
+	nw, nh := (w+p-1)/p*p, (h+p-1)/p*p
+	if nw == w && nh == h {
+		return pix, w, h
+	}
+	out := make([]uint8, nw*nh*3)
+	for i := range out {
+		out[i] = v
+	}
+	for y := 0; y < h; y++ {
+		copy(out[y*nw*3:], pix[y*w*3:(y+1)*w*3])
+	}
+	return out, nw, nh
+}
+
+// assign fills tk.InputIDs from the palette or the codebook.
+func (t *Tokenizer) assign(tk *Tokens) {
+	r := t.r
+	switch {
+	case r.palette != nil:
+		n := tk.ImageWidth * tk.ImageHeight
+		tk.InputIDs = make([]int32, n)
+		for i := 0; i < n; i++ {
+			var x [3]float32
+			for c := 0; c < 3; c++ {
+				x[c] = t.lut[c][tk.Image[i*3+c]]
+			}
+			tk.InputIDs[i] = int32(nearestColour(x, r.palette, t.pal2))
+		}
+		tk.NumTokens = n
+	case r.codebook != nil:
+		tk.InputIDs = make([]int32, tk.NumPatches)
+		x := make([]float32, tk.PatchDim)
+		for i := range tk.InputIDs {
+			for j, v := range tk.Patches[i*tk.PatchDim : (i+1)*tk.PatchDim] {
+				x[j] = float32(v)
+			}
+			k, _ := r.codebook.Nearest(x)
+			tk.InputIDs[i] = int32(k)
+		}
+	}
+}
+
+// nearestColour is HF ImageGPT color_quantize for one pixel: argmin over k
+// of d = (float64(a2) − 2·ab) + b2[k], a2 = x0²+x1²+x2² in float32, ab =
+// Σ float64(x_c)·clusters[k][c] in float64 (c ascending, no FMA), b2[k] =
+// Σ clusters[k][c]² in float64; the first minimum wins (np.argmin).
+func nearestColour(x [3]float32, pal [][3]float64, b2 []float64) int {
+	a2 := float32(x[0]*x[0]) + float32(x[1]*x[1])
+	a2 += float32(x[2] * x[2])
+	best, bd := 0, math.Inf(1)
+	for k, c := range pal {
+		ab := float64(float64(x[0])*c[0]) + float64(float64(x[1])*c[1])
+		ab += float64(float64(x[2]) * c[2])
+		d := (float64(a2) - float64(2*ab)) + b2[k]
+		if d < bd {
+			best, bd = k, d
+		}
+	}
+	return best
 }
 
 func (t *Tokenizer) patchify(tk *Tokens) {
@@ -223,6 +323,9 @@ func (t *Tokenizer) patchify(tk *Tokens) {
 	tk.GridTHW = [3]int32{1, int32(gh), int32(gw)}
 	tk.NumPatches = gh * gw
 	tk.NumTokens = tk.NumPatches / (M * M)
+	if r.newlines {
+		tk.NumTokens = gh * (gw + 1)
+	}
 	dim := 3 * T * p * p
 	tk.PatchDim = dim
 	tk.Patches = make([]uint8, tk.NumPatches*dim)
@@ -237,6 +340,16 @@ func (t *Tokenizer) patchify(tk *Tokens) {
 					y0 := (bh*M + mh) * p
 					x0 := (bw*M + mw) * p
 					dst := tk.Patches[row*dim : (row+1)*dim]
+					if r.hwc {
+						for py := 0; py < p; py++ {
+							copy(dst[py*p*3:(py+1)*p*3], src[((y0+py)*W+x0)*3:((y0+py)*W+x0+p)*3])
+						}
+						for tt := 1; tt < T; tt++ {
+							copy(dst[tt*p*p*3:(tt+1)*p*p*3], dst[:p*p*3])
+						}
+						row++
+						continue
+					}
 					for c := 0; c < 3; c++ {
 						base := c * T * p * p
 						for py := 0; py < p; py++ {
@@ -265,6 +378,12 @@ func (t *Tokenizer) patchify(tk *Tokens) {
 // (float32-exact for non-JPEG inputs).
 func (t *Tokenizer) PatchValues(tk *Tokens) []float32 {
 	out := make([]float32, len(tk.Patches))
+	if t.r.hwc {
+		for i, v := range tk.Patches {
+			out[i] = t.lut[i%3][v]
+		}
+		return out
+	}
 	per := tk.PatchDim / 3
 	for r := 0; r+tk.PatchDim <= len(tk.Patches); r += tk.PatchDim {
 		for c := 0; c < 3; c++ {
@@ -309,7 +428,7 @@ func (t *Tokenizer) Describe() map[string]any {
 		"temporal_patch_size": r.temporal,
 		"merge_size":          r.merge,
 		"patch_dtype":         map[bool]string{false: "uint8", true: "float32"}[r.f32],
-		"patch_layout":        "row-major patches; col = ((c*temporal_patch_size + t)*patch_size + py)*patch_size + px",
+		"patch_layout":        map[bool]string{false: "row-major patches; col = ((c*temporal_patch_size + t)*patch_size + py)*patch_size + px", true: "row-major patches; col = ((t*patch_size + py)*patch_size + px)*3 + c (y, x, c)"}[r.hwc],
 		"normalize":           "pixel_values = (float32(float64(x)*rescale_factor) - float32(mean[c])) / float32(std[c]), float32 arithmetic",
 		"apply_exif":          !r.dec.noEXIF,
 		"max_image_pixels":    r.dec.maxPixels,
@@ -325,11 +444,29 @@ func (t *Tokenizer) Describe() map[string]any {
 		d["crop_size"] = map[string]int{"height": r.cropH, "width": r.cropW}
 		d["num_tokens"] = "patches"
 		d["row_order"] = "raster (gy*grid_w + gx)"
+	case ModeFit:
+		d["size"] = map[string]int{"height": r.height, "width": r.width}
+		d["resize"] = "downscale only, aspect kept: scale = min(height/h, width/w), int() sides"
+		d["padding"] = map[string]any{"value_uint8": int(r.pad), "where": "bottom/right to whole patches, before rescale/normalize"}
+		d["row_order"] = "raster (gy*grid_w + gx)"
+		d["num_tokens"] = "patches"
+		if r.newlines {
+			d["num_tokens"] = "grid_h*(grid_w+1): patches plus one |NEWLINE| per patch row"
+		}
 	case ModeSmart:
 		d["min_pixels"] = r.minPixels
 		d["max_pixels"] = r.maxPixels
 		d["num_tokens"] = "patches / merge_size^2 (LLM tokens)"
 		d["row_order"] = "Qwen2-VL merge groups (HF pixel_values order)"
+	}
+	if r.palette != nil {
+		d["input_ids"] = "nearest palette colour per pixel (HF ImageGPT color_quantize), raster order"
+		d["palette_size"] = len(r.palette)
+		d["num_tokens"] = "image pixels (len(input_ids))"
+	}
+	if r.codebook != nil {
+		d["input_ids"] = "nearest codebook centre per patch: argmin_k sum_i (float32(x_i) - c_ki)^2 in float32, i ascending, lowest k on ties"
+		d["codebook_k"] = r.codebook.K
 	}
 	if r.dec.background != nil {
 		d["background"] = r.dec.background[:]

@@ -13,4 +13,9 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$VENV/.requirements" ; then
   "$VENV/bin/pip" install -q -r "$REQ"
   cp "$REQ" "$VENV/.requirements"
 fi
-exec "$VENV/bin/python" "$ROOT/scripts/golden/image_golden.py" "$@"
+# `image.sh extra`: only the fuyu/igpt/float16 goldens (image_extra.py).
+if [ "${1:-}" = "extra" ]; then
+  exec "$VENV/bin/python" "$ROOT/scripts/golden/image_extra.py"
+fi
+"$VENV/bin/python" "$ROOT/scripts/golden/image_golden.py" "$@"
+exec "$VENV/bin/python" "$ROOT/scripts/golden/image_extra.py"
