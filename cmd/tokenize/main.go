@@ -99,7 +99,7 @@ error, 130 interrupted. Output files are always complete or absent.`,
 	})
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRunCmd(), newTextCmd(), newInspectCmd(), newTrainBPECmd(), newServeCmd())
-	root.AddCommand(newFinalizeCmd())
+	root.AddCommand(newFinalizeCmd(), newTrainCodebookCmd())
 	return root
 }
 
