@@ -162,7 +162,7 @@ codebook): the nearest centre by Σ(x−c)² in float32, lowest index on ties
 				"k": k, "dim": dim, "seed": seed, "max_iter": maxIter, "files": len(files), "failed_files": failed,
 				"vectors_seen": seen, "vectors_used": n, "iterations": st.Iterations, "converged": st.Converged,
 				"objective": st.Objective,
-				"distance": "sum_i (x_i - c_i)^2 in float32, i ascending, lowest index on ties",
+				"distance":  "sum_i (x_i - c_i)^2 in float32, i ascending, lowest index on ties",
 			}
 			if modality == "image" {
 				meta["vector"] = "uint8 patch samples as float32, image.Tokens.Patches layout"
