@@ -44,6 +44,7 @@ func startHFPython(t *testing.T, tokPath string) *hfPython {
 type hfResult struct {
 	IDs     []int32    `json:"ids"`
 	Offsets [][2]int32 `json:"offsets"`
+	Decoded *string    `json:"decoded"`
 }
 
 func (p *hfPython) encode(t *testing.T, path string, addSpecial, offsets bool) hfResult {
@@ -120,6 +121,9 @@ func TestHFCorpusParity(t *testing.T) {
 					}
 					if !wantOffsets {
 						continue
+					}
+					if s, err := tk.DecodeString(got); err != nil || want.Decoded == nil || s != *want.Decoded {
+						t.Errorf("%s: DecodeString differs from HF decode (%v)", filepath.Base(f), err)
 					}
 					for k, o := range offs {
 						w := want.Offsets[k]

@@ -4,7 +4,8 @@ Usage: hf_encode.py TOKENIZER_JSON[.gz]
 Reads JSON requests on stdin, one per line:
   {"path": FILE, "add_special_tokens": bool, "offsets": bool}
 and prints one JSON line per request: {"ids": [...], "offsets": [[s, e], ...]}
-("offsets" only when asked: Python's Encoding.offsets, in code points).
+("offsets" only when asked: Python's Encoding.offsets, in code points; then
+also "decoded": tok.decode(ids, skip_special_tokens=False)).
 Files are read as UTF-8 bytes without newline translation.
 """
 import gzip
@@ -29,6 +30,7 @@ def main():
         out = {"ids": enc.ids}
         if req.get("offsets"):
             out["offsets"] = enc.offsets
+            out["decoded"] = tok.decode(enc.ids, skip_special_tokens=False)
         sys.stdout.write(json.dumps(out) + "\n")
         sys.stdout.flush()
 
