@@ -88,7 +88,10 @@ type Config struct {
 	// must equal PatchDim. Palette and Codebook are exclusive.
 	Codebook *codebook.Codebook
 	// PatchDType: "uint8" (default; Tokens.Patches only) or "float32" (also
-	// fills Tokens.PixelValues, equal to HF pixel_values).
+	// fills Tokens.PixelValues, equal to HF pixel_values). "float16" and
+	// "bfloat16" fill PixelValues like "float32" and are reported by
+	// Describe's patch_dtype; the conversion (round to nearest even of the
+	// float32 values) is the writer's (pipeline.NewImage).
 	PatchDType string
 	// DisableEXIF: do not apply the EXIF orientation (HF load_image applies
 	// it; processors given an already opened PIL image do not).
@@ -164,6 +167,7 @@ type resolved struct {
 	patch, temporal, merge int
 	minPixels, maxPixels   int
 	f32                    bool
+	dtype                  string // "uint8", "float32", "float16", "bfloat16"
 	hwc                    bool
 	pad                    uint8
 	newlines               bool
@@ -185,7 +189,7 @@ func resolve(c Config) (*resolved, error) {
 	r := &resolved{name: name, mode: p.mode, width: p.width, height: p.height, shortest: p.shortest, cropW: p.cropW, cropH: p.cropH,
 		resample: p.resample, rescale: 1.0 / 255, patch: p.patch, temporal: p.temporal, merge: p.merge,
 		minPixels: p.minPixels, maxPixels: p.maxPixels, reference: p.reference,
-		hwc: p.hwc, pad: p.pad, newlines: p.newlines, palette: c.Palette, codebook: c.Codebook}
+		dtype: "uint8", hwc: p.hwc, pad: p.pad, newlines: p.newlines, palette: c.Palette, codebook: c.Codebook}
 	switch c.PatchLayout {
 	case "":
 	case LayoutCHW:
@@ -256,10 +260,11 @@ func resolve(c Config) (*resolved, error) {
 	}
 	switch c.PatchDType {
 	case "", "uint8":
-	case "float32":
+	case "float32", "float16", "bfloat16":
 		r.f32 = true
+		r.dtype = c.PatchDType
 	default:
-		return nil, errorf(ErrConfig, "PatchDType %q: want uint8 or float32", c.PatchDType)
+		return nil, errorf(ErrConfig, "PatchDType %q: want uint8, float32, float16 or bfloat16", c.PatchDType)
 	}
 	if r.patch <= 0 || r.temporal <= 0 || r.merge <= 0 {
 		return nil, errorf(ErrConfig, "PatchSize, TemporalPatchSize and MergeSize must be positive")

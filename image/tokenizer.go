@@ -427,7 +427,7 @@ func (t *Tokenizer) Describe() map[string]any {
 		"patch_size":          r.patch,
 		"temporal_patch_size": r.temporal,
 		"merge_size":          r.merge,
-		"patch_dtype":         map[bool]string{false: "uint8", true: "float32"}[r.f32],
+		"patch_dtype":         r.dtype,
 		"patch_layout":        map[bool]string{false: "row-major patches; col = ((c*temporal_patch_size + t)*patch_size + py)*patch_size + px", true: "row-major patches; col = ((t*patch_size + py)*patch_size + px)*3 + c (y, x, c)"}[r.hwc],
 		"normalize":           "pixel_values = (float32(float64(x)*rescale_factor) - float32(mean[c])) / float32(std[c]), float32 arithmetic",
 		"apply_exif":          !r.dec.noEXIF,

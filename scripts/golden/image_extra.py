@@ -133,7 +133,9 @@ def bf16_bits(u):
     lo = u & 0xFFFF0000
     hi = lo + 0x10000
     flo = float(np.uint32(lo).view(np.float32))
-    fhi = float(np.uint32(hi).view(np.float32)) if ((hi >> 23) & 0xFF) != 0xFF else math.copysign(math.inf, x)
+    # past the largest finite value the next step up is 2^128 (IEEE rounds
+    # with an unbounded exponent, then overflows to Inf: hi's bits)
+    fhi = float(np.uint32(hi).view(np.float32)) if ((hi >> 23) & 0xFF) != 0xFF else math.copysign(2.0 ** 128, x)
     dlo, dhi = abs(x - flo), abs(fhi - x)  # exact in float64
     if dlo < dhi or (dlo == dhi and ((lo >> 16) & 1) == 0):
         return lo >> 16
