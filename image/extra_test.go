@@ -3,11 +3,13 @@ package image
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/tokenfab/tokenfab/codebook"
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
 
@@ -168,5 +170,60 @@ func TestIGPTTies(t *testing.T) {
 	x := [3]float32{float32(pal[7][0]), float32(pal[7][1]), float32(pal[7][2])}
 	if k := nearestColour(x, pal, tk.pal2); k != 7 {
 		t.Fatalf("pixel at colour 7: got %d", k)
+	}
+}
+
+// TestCodebookInputIDs: with a Codebook, InputIDs[i] is Nearest of patch i
+// (its uint8 samples as float32), checked by brute force here; a codebook
+// of the wrong width is refused.
+func TestCodebookInputIDs(t *testing.T) {
+	base, err := New(Config{Preset: "vit-base-patch16-224"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := readFixture(t, "synth_70x70.png")
+	ref, err := base.Tokenize(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ref.PatchDim
+	cb := &codebook.Codebook{K: 5, Dim: d}
+	for _, p := range []int{3, 50, 100, 150, 3} { // centre 4 duplicates centre 0: ties go to 0
+		for _, v := range ref.Patches[p*d : (p+1)*d] {
+			cb.Centres = append(cb.Centres, float32(v))
+		}
+	}
+	tk, err := New(Config{Preset: "vit-base-patch16-224", Codebook: cb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tk.Tokenize(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.InputIDs) != out.NumPatches || out.NumTokens != out.NumPatches {
+		t.Fatalf("%d ids for %d patches", len(out.InputIDs), out.NumPatches)
+	}
+	for i := 0; i < out.NumPatches; i++ {
+		best, bd := 0, math.Inf(1)
+		for k := 0; k < cb.K; k++ {
+			var s float64
+			for j, v := range out.Patches[i*d : (i+1)*d] {
+				x := float64(v) - float64(cb.Centres[k*d+j])
+				s += x * x
+			}
+			if s < bd { // float64 reference; float32 Dist could only differ on a near-tie (none here: the test would report it)
+				best, bd = k, s
+			}
+		}
+		if int(out.InputIDs[i]) != best {
+			t.Fatalf("patch %d: id %d, brute force %d", i, out.InputIDs[i], best)
+		}
+	}
+	if out.InputIDs[3] != 0 || out.InputIDs[50] != 1 {
+		t.Fatalf("a centre's own patch: ids %d %d", out.InputIDs[3], out.InputIDs[50])
+	}
+	if _, err := New(Config{Preset: "clip-vit-large-patch14", Codebook: cb}); err == nil {
+		t.Fatal("codebook of 768 accepted for 588-sample patches")
 	}
 }

@@ -70,11 +70,11 @@ func TestTextCommands(t *testing.T) {
 func TestRunExitCodesAndOverwrite(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, errs := tokenize(t, "", "run", sample, "-o", out)
-	if code != exitOK || !strings.Contains(errs, "done: 38 records, 38 rows") || !strings.Contains(errs, "bad_json: 1") {
+	if code != exitOK || !strings.Contains(errs, "done: 39 records, 39 rows") || !strings.Contains(errs, "bad_json: 1") {
 		t.Fatalf("run = %d, stderr %q", code, errs)
 	}
 	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
-	if err != nil || rep.Rows != 38 || rep.Errors != 1 || rep.ErrorsByKind["bad_json"] != 1 || rep.Tokens.Rows != 37 {
+	if err != nil || rep.Rows != 39 || rep.Errors != 1 || rep.ErrorsByKind["bad_json"] != 1 || rep.Tokens.Rows != 38 {
 		t.Fatalf("inspect = %+v, %v", rep, err)
 	}
 	code, _, errs = tokenize(t, "", "run", sample, "-o", out)

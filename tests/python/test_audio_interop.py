@@ -231,7 +231,7 @@ def test_sample_has_text_image_audio_rows(sample_out):
     """The README's first command: text, image and audio rows side by side."""
     t = read_table(sample_out)
     rows = t.select(["id", "modality", "error", "num_tokens"]).to_pylist()
-    assert {r["modality"] for r in rows} == {"text", "image", "audio"}
+    assert {r["modality"] for r in rows} == {"text", "image", "audio", "video"}
     audio = [r for r in rows if r["modality"] == "audio"]
     assert audio == [{"id": "audio/librivox_0930.wav", "modality": "audio", "error": None, "num_tokens": FRAMES}]
     k = [r["id"] for r in rows].index("audio/librivox_0930.wav")

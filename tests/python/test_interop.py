@@ -135,7 +135,7 @@ def test_error_rows_keep_their_place(sample_out, o200k):
     assert b["error"].startswith("bad_json: ")
     assert b["source"].endswith("fixtures/sample/records.jsonl:13")
     assert b["input_ids"] is None and b["num_tokens"] is None
-    assert t.column("input_ids").null_count == 1 + 2 + 1  # the bad line, the two images and the WAV (no ids)
+    assert t.column("input_ids").null_count == 1 + 2 + 1 + 1  # the bad line, the two images, the WAV and the video (no ids)
     # The bad line sits between its neighbours, in input order.
     manifest = [r["id"] for r in rows if r["source"].rsplit("/", 1)[-1].startswith("records.jsonl")]
     assert manifest[11:14] == ["udhr-ar-0003", "records.jsonl:13", "udhr-ar-0004"]
