@@ -69,15 +69,16 @@ func videoRowErr(err error) error {
 // says which. Inputs over the size or duration limits are "too_large"
 // rows; corrupt or unsupported files, playlists, clips without frames and
 // containers that need a missing ffmpeg are "tokenize" rows. The error is
-// for a tokenizer whose Describe() lacks the image patch geometry.
+// for a tokenizer whose Describe() lacks the image patch geometry or whose
+// PatchDType is not uint8 or float32.
 func NewVideo(t *video.Tokenizer) (Modality, error) {
 	d := t.Describe()
 	img, _ := d["image"].(map[string]any)
 	p, ok1 := img["patch_size"].(int)
 	tp, ok2 := img["temporal_patch_size"].(int)
 	dtype, ok3 := img["patch_dtype"].(string)
-	if !ok1 || !ok2 || !ok3 || patchDTypes[dtype] == nil || p <= 0 || tp <= 0 {
-		return nil, fmt.Errorf("video tokenizer description %v: want an image description with int patch_size and temporal_patch_size and patch_dtype uint8 or float32", d)
+	if !ok1 || !ok2 || !ok3 || (dtype != "uint8" && dtype != "float32") || p <= 0 || tp <= 0 {
+		return nil, fmt.Errorf("video tokenizer description %v: want an image description with int patch_size and temporal_patch_size and patch_dtype uint8 or float32 (video patches have no float16/bfloat16 column yet)", d)
 	}
 	m := &videoModality{t: t, dim: 3 * tp * p * p, dtype: dtype, desc: jsonSafe(d)}
 	m.desc["patch_dim"] = m.dim

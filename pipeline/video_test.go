@@ -479,6 +479,12 @@ func TestVideoOptionsChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Video patches have uint8 and float32 columns only.
+	if f16, err := video.New(video.Config{PatchDType: "float16"}); err != nil {
+		t.Fatal(err)
+	} else if _, err := NewVideo(f16); err == nil || !strings.Contains(err.Error(), "uint8 or float32") {
+		t.Errorf("NewVideo(float16) = %v, want an error", err)
+	}
 	_, aud := newAudioTok(t, audio.Config{})
 	for _, c := range []struct {
 		opts Options

@@ -57,7 +57,9 @@ field holding a video path.`
 }
 
 // apply builds the video tokenizer from the flags (patchDType is
-// --patch-dtype, shared with images) and registers it in opts: the video
+// --patch-dtype, shared with images; video patches are uint8 or float32,
+// so float16/bfloat16 give float32 video patches) and registers it in
+// opts: the video
 // modality, the manifest field and, with --video-audio, the audio modality
 // replaced by one that also extracts videos' sound through at.
 func (f *videoFlags) apply(opts *pipeline.Options, patchDType string, at *audio.Tokenizer) error {
@@ -66,6 +68,9 @@ func (f *videoFlags) apply(opts *pipeline.Options, patchDType string, at *audio.
 	}
 	if f.fps < 0 || f.frames < 0 {
 		return usagef("--video-fps %v / --video-frames %d: want positive numbers", f.fps, f.frames)
+	}
+	if patchDType != "uint8" {
+		patchDType = "float32"
 	}
 	vt, err := video.New(video.Config{Preset: f.preset, Sampling: f.sampling, FPS: f.fps, NumFrames: f.frames, PatchDType: patchDType})
 	if err != nil {
