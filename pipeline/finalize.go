@@ -48,6 +48,11 @@ type Manifest struct {
 	Files         []ManifestFile `json:"files"`
 	// Metadata is the part files' schema metadata (tokenfab, huggingface).
 	Metadata map[string]json.RawMessage `json:"metadata"`
+
+	// Documents and DocumentTokens are --format megatron totals (Summary);
+	// megatron files have no schema, so Metadata is empty.
+	Documents      int64 `json:"documents,omitempty"`
+	DocumentTokens int64 `json:"document_tokens,omitempty"`
 }
 
 // ManifestFile is one part file in manifest.json.
@@ -89,6 +94,8 @@ func Finalize(dir string, layout Layout) (*Manifest, error) {
 		man.Rows += m.Rows
 		man.Tokens += m.Tokens
 		man.Errors += m.Errors
+		man.Documents += m.Documents
+		man.DocumentTokens += m.DocumentTokens
 		for _, f := range m.Files {
 			man.Files = append(man.Files, ManifestFile{FileInfo: f, Shard: i})
 			man.Bytes += f.Bytes
@@ -119,9 +126,11 @@ func Finalize(dir string, layout Layout) (*Manifest, error) {
 	if len(man.Files) == 0 {
 		return nil, configErr("%s: the markers list no part file", dir)
 	}
-	md, err := readSchemaMetadata(filepath.Join(dir, man.Files[0].Name), cfg.Format)
-	if err != nil {
-		return nil, err
+	var md arrow.Metadata
+	if cfg.Format != FormatMegatron { // no schema in .bin/.idx
+		if md, err = readSchemaMetadata(filepath.Join(dir, man.Files[0].Name), cfg.Format); err != nil {
+			return nil, err
+		}
 	}
 	for i, k := range md.Keys() {
 		man.Metadata[k] = json.RawMessage(md.Values()[i])

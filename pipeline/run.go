@@ -159,6 +159,12 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		jobOpts["pack_length"], jobOpts["token_dtype"], jobOpts["pack_pad_id"] = o.PackLength, o.TokenDType, PackPadID
 		wlay = packLayout(o.PackLength, o.TokenDType)
 	}
+	if o.Format == FormatMegatron { // pipeline/megatron.go
+		if o.TokenDType, err = megatronConfig(o, mods); err != nil {
+			return nil, err
+		}
+		jobOpts["token_dtype"] = o.TokenDType
+	}
 	schema, err := wlay.schema(describe, jobOpts)
 	if err != nil {
 		return nil, configErr("%v", err)
@@ -181,7 +187,13 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	} else if err := prepareOutput(o.OutputDir, o.Overwrite); err != nil {
 		return nil, err
 	}
-	pw, err := newPartWriter(wc)
+	var pw *partWriter
+	var out outputWriter
+	if o.Format == FormatMegatron {
+		out, err = newMegatronWriter(wc, o.TokenDType)
+	} else if pw, err = newPartWriter(wc); err == nil {
+		out = pw
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +205,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		needsData: func(m string) bool { return mods[m] != nil }, skipped: map[string]int64{}}
 	rd.videoField, rd.videoAudio = o.VideoField, o.VideoAudio // pipeline/video.go
 	defer rd.close()
-	var sink rowSink = pw
+	var sink rowSink = out
 	pk := &packer{w: pw, l: o.PackLength, max: packMax}
 	if o.PackLength > 0 {
 		sink = pk
@@ -203,8 +215,8 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		werr = pk.finish()
 	}
 	if werr != nil {
-		pw.abort()
-	} else if cerr := pw.close(); cerr != nil {
+		out.abort()
+	} else if cerr := out.close(); cerr != nil {
 		werr = cerr
 	}
 	if werr != nil && stopped == "" {
@@ -218,7 +230,10 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	}
 	sum.Stopped = stopped
 	sum.Completed = stopped == ""
-	sum.finish(time.Since(start).Seconds(), pw.files)
+	if mw, ok := out.(*megatronWriter); ok {
+		sum.Documents, sum.DocumentTokens = mw.docs, mw.tokens
+	}
+	sum.finish(time.Since(start).Seconds(), out.written())
 	data, err := sum.marshal()
 	if err == nil {
 		err = writeFileAtomic(o.OutputDir, summaryName, data)
@@ -269,10 +284,10 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 	if o.PackLength < 0 {
 		return o, nil, configErr("--pack %d: want a sequence length of 1 or more", o.PackLength)
 	}
-	if o.TokenDType == "" {
+	if o.TokenDType == "" && o.Format != FormatMegatron { // megatron: chosen by megatronConfig
 		o.TokenDType = TokenInt32
-	} else if o.PackLength == 0 {
-		return o, nil, configErr("--token-dtype applies to packed output only: add --pack L")
+	} else if o.PackLength == 0 && o.Format != FormatMegatron {
+		return o, nil, configErr("--token-dtype applies to packed output (--pack L) and --format megatron only")
 	}
 	if o.TextField == "" {
 		o.TextField = "text"

@@ -57,6 +57,10 @@ type Marker struct {
 	BytesIn      int64      `json:"bytes_in"`
 	BytesOut     int64      `json:"bytes_out"`
 	Files        []FileInfo `json:"files"`
+
+	// Documents and DocumentTokens of --format megatron (Summary).
+	Documents      int64 `json:"documents,omitempty"`
+	DocumentTokens int64 `json:"document_tokens,omitempty"`
 }
 
 // ShardInfo is the summary's account of a sharded run.
@@ -335,6 +339,7 @@ func doneSummary(o Options, sh *ShardInfo, m *Marker) *Summary {
 	s.Shard, s.Completed = sh, true
 	s.Records, s.Rows, s.Segments, s.Tokens, s.BytesIn = m.Records, m.Rows, m.Rows, m.Tokens, m.BytesIn
 	s.Errors.Total = m.Errors
+	s.Documents, s.DocumentTokens = m.Documents, m.DocumentTokens
 	s.finish(0, m.Files)
 	return s
 }
@@ -343,5 +348,5 @@ func doneSummary(o Options, sh *ShardInfo, m *Marker) *Summary {
 func (sh *ShardInfo) marker(s *Summary) *Marker {
 	return &Marker{Shard: sh.Index, NumShards: sh.Count, ConfigHash: sh.ConfigHash, ManifestHash: sh.ManifestHash,
 		Format: sh.format, Entries: sh.Entries, Records: s.Records, Rows: s.Rows, Tokens: s.Tokens, Errors: s.Errors.Total,
-		BytesIn: s.BytesIn, BytesOut: s.BytesOut, Files: s.Files}
+		BytesIn: s.BytesIn, BytesOut: s.BytesOut, Files: s.Files, Documents: s.Documents, DocumentTokens: s.DocumentTokens}
 }

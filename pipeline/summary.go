@@ -49,6 +49,11 @@ type Summary struct {
 	// Shard is set for sharded runs (Options.NumShards > 0).
 	Shard *ShardInfo `json:"shard,omitempty"`
 	Files []FileInfo `json:"files"`
+
+	// Documents and DocumentTokens are what --format megatron wrote: one
+	// document per successful text row, and its tokens (EOS included).
+	Documents      int64 `json:"documents,omitempty"`
+	DocumentTokens int64 `json:"document_tokens,omitempty"`
 }
 
 // ModalityStats are the counts of one modality.

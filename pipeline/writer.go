@@ -426,6 +426,9 @@ func isOutputName(name string) bool {
 	if !strings.HasPrefix(name, "part-") {
 		return false
 	}
+	if isMegatronName(name) {
+		return true
+	}
 	for _, ext := range formats {
 		if strings.HasSuffix(name, ext) {
 			return true

@@ -313,6 +313,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
   tokenize run corpus/ extra.jsonl -o out --encoding cl100k_base --eos --workers 8
   tokenize run data.jsonl -o out --text-field content --id-field doc_id --max-errors 100
   tokenize run data.jsonl -o out-hf --format arrow-stream   # for datasets.Dataset.from_file
+  tokenize run data.jsonl -o out-meg --format megatron --eos # part-00000.bin/.idx for Megatron-LM --data-path out-meg/part-00000
   tokenize run docs/ -o out --encoding ./my.tiktoken --pattern cl100k --special-token '<|end|>=100257'
   tokenize run photos/ -o out --image-preset qwen2-vl --max-pixels 1003520
   tokenize run pairs.jsonl -o out --image-field image --image-preset clip-vit-large-patch14 --patch-dtype float32
@@ -328,7 +329,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 	f.video.register(c) // run_video.go
 	fl := c.Flags()
 	fl.StringVarP(&f.out, "output", "o", "", "output directory (required; created if missing)")
-	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable) or arrow-stream (IPC stream, .arrows)")
+	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable), arrow-stream (IPC stream, .arrows) or megatron (Megatron-LM .bin/.idx of the text rows; add --eos for EOD, docs/batch.md)")
 	fl.StringVar(&f.compression, "compression", "none", "none, zstd or lz4 (compressed files are not zero-copy)")
 	fl.StringVar(&f.textField, "text-field", "text", "JSONL field holding the text")
 	fl.StringVar(&f.imageField, "image-field", "", "JSONL field holding an image path relative to the manifest's directory (default: none)")
@@ -342,7 +343,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 	fl.StringVar(&f.maxFileSize, "max-file-size", "1GiB", "roll over to a new part file past this size (e.g. 512MiB, 2GiB)")
 	fl.StringVar(&f.maxRecordSize, "max-record-size", "64MiB", "larger files or lines become too_large error rows")
 	fl.IntVar(&f.pack, "pack", 0, "write packed sequences of exactly L text tokens (input_ids fixed_size_list, plus length; the last row is padded with 0); turns on --eos (docs/batch.md)")
-	fl.StringVar(&f.tokenDType, "token-dtype", "", "packed input_ids dtype: int32 (default) or uint16 (vocabularies up to 65536 tokens)")
+	fl.StringVar(&f.tokenDType, "token-dtype", "", "token dtype of --pack (default int32) and --format megatron (default uint16 when the vocabulary has < 65500 tokens, else int32): int32 or uint16")
 	fl.IntVar(&f.numShards, "num-shards", 0, "split the input files into N shards and run one (resumable; docs/batch.md); default "+numShardsEnv+" or SLURM_ARRAY_TASK_COUNT, else unsharded")
 	fl.IntVar(&f.shardIndex, "shard-index", -1, "the shard to run, 0 to N-1 (default JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)")
 	return c
