@@ -2,9 +2,14 @@ package text
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tokenfab/tokenfab/internal/testenv"
 )
 
 // TestHFMergeBucket: the bucket queue merges exactly like the heap on long
@@ -40,5 +45,45 @@ func TestHFMergeBucket(t *testing.T) {
 				t.Fatalf("%s input %d: bucket merge differs from heap merge", name, i)
 			}
 		}
+	}
+}
+
+// TestHFConcurrent: one tokenizer.json Tokenizer shared by goroutines gives
+// the sequential ids (run with -race: the merge caches, the pooled words and
+// the lazily filled self-merge flags are shared).
+func TestHFConcurrent(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(testenv.Root(), "fixtures", "text", "*.txt"))
+	for _, name := range []string{"qwen3", "mistral"} {
+		tk := hfTokenizer(t, name)
+		var inputs [][]byte
+		var want [][]int32
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs = append(inputs, b)
+		}
+		fresh, err := LoadHF(hfPath(t, name)) // empty caches and flags
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range inputs {
+			want = append(want, tk.Encode(nil, in))
+		}
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range inputs {
+					k := (i + g) % len(inputs)
+					if got := fresh.Encode(nil, inputs[k]); !slices.Equal(got, want[k]) {
+						t.Errorf("%s goroutine %d input %d: ids differ", name, g, k)
+					}
+				}
+			}()
+		}
+		wg.Wait()
 	}
 }
