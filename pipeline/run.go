@@ -173,6 +173,12 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		mem: o.Allocator, schema: schema, lay: wlay, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes}
 	summaryName := SummaryName
 	var shard *ShardInfo
+	lock, err := lockRun(o) // pipeline/lock.go: one writer per output (per shard)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
+	wc.uniqueTmp = true
 	if o.NumShards > 0 {
 		var done *Marker
 		shard, done, err = planShard(o, schema, set)
@@ -182,7 +188,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		if done != nil {
 			return doneSummary(o, shard, done), nil
 		}
-		wc.name, wc.uniqueTmp = shardPartName(o.ShardIndex, o.NumShards), true
+		wc.name = shardPartName(o.ShardIndex, o.NumShards)
 		summaryName = shardSummaryName(o.ShardIndex, o.NumShards)
 	} else if err := prepareOutput(o.OutputDir, o.Overwrite); err != nil {
 		return nil, err
