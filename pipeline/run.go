@@ -129,6 +129,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		return nil, err
 	}
 	absOut, _ := filepath.Abs(o.OutputDir)
+	if err := outputNotInput(o.Inputs, o.OutputDir); err != nil {
+		return nil, err
+	}
 	set, err := scanInputs(o.Inputs, absOut)
 	if err != nil {
 		return nil, err
@@ -333,6 +336,31 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 		o.Allocator = memory.NewGoAllocator()
 	}
 	return o, mods, nil
+}
+
+// outputNotInput refuses an output directory that is an input or holds
+// one: the run would read its own output files as data (and --overwrite
+// would delete inputs). An output directory inside an input is fine: the
+// walk skips it. Paths are compared after resolving symlinks.
+func outputNotInput(inputs []string, out string) error {
+	resolve := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		a, _ := filepath.Abs(p)
+		return a
+	}
+	absOut := resolve(out)
+	for _, in := range inputs {
+		a := resolve(in)
+		switch {
+		case a == absOut:
+			return configErr("-o %s is also an input: the run would read its own output files as data; write to another directory (a new subdirectory of the input is fine: it is skipped)", out)
+		case strings.HasPrefix(a, absOut+string(filepath.Separator)):
+			return configErr("input %s is inside the output directory -o %s: the run would mix its output with its input (and --overwrite could delete it); choose an -o that does not contain the inputs", in, out)
+		}
+	}
+	return nil
 }
 
 // prepareOutput creates dir and makes sure no earlier job's files would be

@@ -314,6 +314,34 @@ func TestRunSkipsItsOwnOutputDir(t *testing.T) {
 	}
 }
 
+// TestRunRefusesOutputThatIsInput: -o equal to an input directory (or
+// holding an input) would read the run's own output: exit 1 before
+// anything is written or deleted.
+func TestRunRefusesOutputThatIsInput(t *testing.T) {
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"a.txt": "a", "sub/b.txt": "b"})
+	for _, c := range []struct {
+		inputs []string
+		out    string
+		want   string
+	}{
+		{[]string{src}, src, "-o " + src + " is also an input: the run would read its own output files as data"},
+		{[]string{src + "/."}, src, "is also an input"},
+		{[]string{filepath.Join(src, "sub", "b.txt")}, src, "input " + filepath.Join(src, "sub", "b.txt") + " is inside the output directory -o " + src},
+		{[]string{filepath.Join(src, "sub")}, src, "is inside the output directory"},
+	} {
+		_, err := Run(context.Background(), Options{Inputs: c.inputs, OutputDir: c.out, Overwrite: true, Modalities: []Modality{byteModality{}}})
+		var ce *ConfigError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("inputs %v -o %s: %v, want a ConfigError with %q", c.inputs, c.out, err, c.want)
+		}
+	}
+	ents, _ := os.ReadDir(src)
+	if len(ents) != 2 {
+		t.Errorf("the refused runs changed the input: %d entries", len(ents))
+	}
+}
+
 func TestBudget(t *testing.T) {
 	b := newBudget(10)
 	ctx := context.Background()
