@@ -147,3 +147,56 @@ func (b *melBank) apply(out []float64, power []float64) {
 		out[m] = s
 	}
 }
+
+// melPairs is a filter bank in which every FFT bin has non-zero weight in
+// at most two adjacent filters (true of triangular banks whose triangles
+// only overlap their neighbours): bin k adds wLo[k]·p to filter lo[k] and
+// wHi[k]·p to filter lo[k]+1. One pass over the bins in ascending order
+// adds the same non-zero products to each filter in the same order as
+// melBank.apply (zero products change no sum), so the results are equal
+// bit for bit; without the per-filter loop overhead.
+type melPairs struct {
+	nMels    int
+	lo       []int32
+	wLo, wHi []float64
+}
+
+// pairs returns b as melPairs, or nil when some bin is in more than two
+// filters or in two non-adjacent ones.
+func (b *melBank) pairs() *melPairs {
+	p := &melPairs{nMels: b.nMels, lo: make([]int32, b.nBins), wLo: make([]float64, b.nBins), wHi: make([]float64, b.nBins)}
+	d := b.dense()
+	for k := range b.nBins {
+		var ms []int
+		for m := range b.nMels {
+			if d[m][k] != 0 {
+				ms = append(ms, m)
+			}
+		}
+		switch {
+		case len(ms) == 0:
+			p.lo[k] = 0
+		case len(ms) == 1:
+			p.lo[k], p.wLo[k] = int32(ms[0]), d[ms[0]][k]
+		case len(ms) == 2 && ms[1] == ms[0]+1:
+			p.lo[k], p.wLo[k], p.wHi[k] = int32(ms[0]), d[ms[0]][k], d[ms[1]][k]
+		default:
+			return nil
+		}
+	}
+	return p
+}
+
+// apply computes acc[m] = Σ_k w[m][k]·power[k]; acc has nMels+1 entries
+// (the last is scratch).
+func (p *melPairs) apply(acc []float64, power []float64) {
+	acc = acc[:p.nMels+1]
+	clear(acc)
+	lo, wl, wh := p.lo, p.wLo[:len(p.lo)], p.wHi[:len(p.lo)]
+	power = power[:len(lo)]
+	for k, j := range lo {
+		v := power[k]
+		acc[j] += float64(wl[k] * v)
+		acc[j+1] += float64(wh[k] * v)
+	}
+}

@@ -20,7 +20,12 @@ var whisperBanks = map[int]*melBank{
 	128: slaneyMelBank(whisperSR, whisperNFFT, 128, 0, 8000, MelSlaney, true),
 }
 
-var whisperWindow = hannWindow(whisperNFFT, true)
+var (
+	whisperWindow = hannWindow(whisperNFFT, true)
+	// whisperPairs: the same banks as per-bin pairs (nil would mean the
+	// bank is not pairwise; Slaney triangles always are).
+	whisperPairs = map[int]*melPairs{80: whisperBanks[80].pairs(), 128: whisperBanks[128].pairs()}
+)
 
 // whisperChunk computes the Whisper log-mel of one 30-s chunk: x (at most
 // 480000 samples at 16 kHz, zero-padded to 480000) → out [3000][nMels]
@@ -48,31 +53,23 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 		}
 		return 0
 	}
-	f := getPowerFFT(whisperNFFT)
-	defer putPowerFFT(f)
-	fast := f.fast
+	pairs := whisperPairs[nMels]
 	sc := whisperScratch.Get().(*whisperBuf)
 	defer whisperScratch.Put(sc)
 	if cap(sc.mel) < whisperFrames*nMels {
 		sc.mel = make([]float64, whisperFrames*nMels)
 	}
 	mel := sc.mel[:whisperFrames*nMels]
-	frame, power := sc.frame[:], sc.power[:]
+	frame, power, acc := &sc.frame, &sc.power, sc.acc[:nMels+1]
+	win := (*[whisperNFFT]float64)(whisperWindow)
 	maxE := 0.0
 	for t := range whisperFrames {
 		lo := t*whisperHop - pad
-		zero := true
 		m := mel[t*nMels : (t+1)*nMels]
 		if lo >= 0 && lo+whisperNFFT <= len(x) {
-			fast.powerWindowed(power, x[lo:lo+whisperNFFT], whisperWindow)
-			bank.apply(m, power)
-			for _, v := range m {
-				if v > maxE {
-					maxE = v
-				}
-			}
-			continue
+			power400Windowed(&sc.fft, power, (*[whisperNFFT]float32)(x[lo:lo+whisperNFFT]), win)
 		} else {
+			zero := true
 			for i, w := range whisperWindow {
 				v := sample(lo + i)
 				frame[i] = v * w
@@ -80,13 +77,18 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 					zero = false
 				}
 			}
+			if zero {
+				clear(m)
+				continue
+			}
+			power400(&sc.fft, power, frame)
 		}
-		if zero {
-			clear(m)
-			continue
+		if pairs != nil {
+			pairs.apply(acc, power[:])
+			copy(m, acc)
+		} else {
+			bank.apply(m, power[:])
 		}
-		f.power(power, frame)
-		bank.apply(m, power)
 		for _, v := range m {
 			if v > maxE {
 				maxE = v
@@ -123,6 +125,8 @@ type whisperBuf struct {
 	mel   []float64
 	frame [whisperNFFT]float64
 	power [whisperNFFT/2 + 1]float64
+	acc   [129]float64
+	fft   fft400Buf
 }
 
 var whisperScratch = sync.Pool{New: func() any { return new(whisperBuf) }}
