@@ -359,6 +359,12 @@ func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
 		var tooLong bool
 		var rerr error
 		line, tooLong, rerr = readLine(br, line[:0], r.maxRecord)
+		var bom int
+		if lineNo == 1 && bytes.HasPrefix(line, utf8BOM) {
+			// Windows tools start UTF-8 files with a byte order mark;
+			// it is not part of the first JSON value.
+			line, bom = line[len(utf8BOM):], len(utf8BOM)
+		}
 		src := e.source + ":" + strconv.Itoa(lineNo)
 		if rerr != nil && rerr != io.EOF {
 			return emit(&record{id: base + ":" + strconv.Itoa(lineNo), source: src,
@@ -380,7 +386,7 @@ func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
 			rec = &record{id: base + ":" + strconv.Itoa(lineNo), source: src, line: raw, parser: r, dir: dir, held: int64(len(raw))}
 		}
 		if rec != nil {
-			rec.in = int64(len(line))
+			rec.in = int64(len(line) + bom)
 			if err := emit(rec); err != nil {
 				return err
 			}
@@ -390,6 +396,9 @@ func (r *reader) manifest(ctx context.Context, e *entry, emit emitFunc) error {
 		}
 	}
 }
+
+// utf8BOM is the UTF-8 byte order mark, skipped at the start of a manifest.
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // readLine appends one line (without its '\n') to buf. A line longer than
 // limit is consumed and dropped, reporting tooLong, so memory stays bounded.

@@ -211,6 +211,43 @@ func TestManifestLines(t *testing.T) {
 	}
 }
 
+// TestManifestBOM: a UTF-8 byte order mark at the start of a manifest is
+// skipped (line 1 is a record, not bad_json); one anywhere else is data.
+func TestManifestBOM(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"bom.jsonl": "\ufeff{\"id\":\"a\",\"text\":\"first\"}\r\n\ufeff{\"id\":\"b\",\"text\":\"x\"}\n{\"text\":\"\ufeffkept\"}\n",
+		"only.jsonl": "\ufeff\n",
+	})
+	set, err := scanInputs([]string{dir}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.close()
+	rd := &reader{textField: "text", idField: "id", maxRecord: 100, needsData: func(string) bool { return true }, skipped: map[string]int64{}}
+	var recs []*record
+	for i := range set.entries {
+		if err := rd.entry(context.Background(), &set.entries[i], collect(&recs)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	if r := recs[0]; r.id != "a" || r.segs[0].err != nil || string(r.segs[0].data) != "first" || r.in != int64(len("\ufeff{\"id\":\"a\",\"text\":\"first\"}\r")) {
+		t.Errorf("line 1: id %q err %v text %q in %d", r.id, r.segs[0].err, r.segs[0].data, r.in)
+	}
+	if r := recs[1]; r.segs[0].err == nil || r.segs[0].err.Kind != KindBadJSON {
+		t.Errorf("a BOM on line 2 is not a file start: %v", r.segs[0].err)
+	}
+	if r := recs[2]; string(r.segs[0].data) != "\ufeffkept" {
+		t.Errorf("a BOM inside a string is text: %q", r.segs[0].data)
+	}
+	if rd.skipped["blank_lines"] != 1 {
+		t.Errorf("a manifest holding only a BOM: blank lines %d, want 1", rd.skipped["blank_lines"])
+	}
+}
+
 func TestReadLineLongerThanBuffer(t *testing.T) {
 	// Lines longer than the bufio buffer (1 MiB) must come back whole.
 	dir := t.TempDir()
