@@ -216,7 +216,7 @@ func TestManifestLines(t *testing.T) {
 func TestManifestBOM(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"bom.jsonl": "\ufeff{\"id\":\"a\",\"text\":\"first\"}\r\n\ufeff{\"id\":\"b\",\"text\":\"x\"}\n{\"text\":\"\ufeffkept\"}\n",
+		"bom.jsonl":  "\ufeff{\"id\":\"a\",\"text\":\"first\"}\r\n\ufeff{\"id\":\"b\",\"text\":\"x\"}\n{\"text\":\"\ufeffkept\"}\n",
 		"only.jsonl": "\ufeff\n",
 	})
 	set, err := scanInputs([]string{dir}, "")
