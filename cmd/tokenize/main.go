@@ -100,6 +100,8 @@ error, 130 interrupted. Output files are always complete or absent.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newRunCmd(), newTextCmd(), newInspectCmd(), newTrainBPECmd(), newServeCmd())
 	root.AddCommand(newFinalizeCmd(), newTrainCodebookCmd())
+	root.AddCommand(newReportCmd())
+	root.AddCommand(newShowCmd())
 	return root
 }
 

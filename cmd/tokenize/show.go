@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	rpt "github.com/tokenfab/tokenfab/report"
+)
+
+func newShowCmd() *cobra.Command {
+	var (
+		rowN int
+		out  string
+		grid bool
+	)
+	c := &cobra.Command{
+		Use:   "show FILE.arrow --row N -o OUT.png|OUT.html",
+		Short: "Render one output row: image from its patches, mel heatmap, video contact sheet, text tokens",
+		Long: `show reads row N (0-based, counted over the file's batches) of an Arrow IPC
+file or stream written by tokenize run and renders it (docs/report.md):
+
+  image  the resized image put back together from its uint8 patches, grid_thw
+         and the preset's patch layout (byte-exact; --grid draws the patches)
+  audio  the mel spectrogram as a heatmap
+  video  the sampled frames from video_patches, with their timestamps
+  text   HTML with each token coloured (decoded with the job's tokenizer)
+
+-o OUT.png writes a PNG (not for text rows); -o OUT.html writes HTML (the
+PNG embedded for non-text rows).`,
+		Example: `  tokenize show out/part-00000.arrow --row 3 -o row3.png
+  tokenize show out/part-00000.arrow --row 3 --grid -o row3-grid.png
+  tokenize show out/part-00000.arrow --row 0 -o row0.html`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ext := strings.ToLower(filepath.Ext(out))
+			if out == "" || (ext != ".png" && ext != ".html") {
+				return usagef("-o must name a .png or .html file")
+			}
+			r, err := rpt.ReadRow(args[0], rowN)
+			if err != nil {
+				return err
+			}
+			var b bytes.Buffer
+			if r.Modality == "text" && r.Error == "" {
+				if ext != ".html" {
+					return usagef("row %d is text: use -o OUT.html", rowN)
+				}
+				if err := rpt.WriteTextHTML(&b, r); err != nil {
+					return err
+				}
+			} else {
+				img, err := rpt.Picture(r, grid)
+				if err != nil {
+					return err
+				}
+				if err := png.Encode(&b, img); err != nil {
+					return err
+				}
+				if ext == ".html" {
+					var page bytes.Buffer
+					caption := fmt.Sprintf("%s row %d, %s, %d tokens", filepath.Base(args[0]), rowN, r.Modality, r.NumTokens)
+					if err := rpt.WritePNGPage(&page, r.ID, caption, b.Bytes()); err != nil {
+						return err
+					}
+					b = page
+				}
+			}
+			if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: row %d (%s, %s) -> %s\n", args[0], rowN, r.ID, r.Modality, out)
+			return nil
+		},
+	}
+	c.Flags().IntVar(&rowN, "row", 0, "row number (0-based)")
+	c.Flags().StringVarP(&out, "output", "o", "", "output file: .png or .html")
+	c.Flags().BoolVar(&grid, "grid", false, "draw the patch grid over images and video frames")
+	return c
+}

@@ -1,0 +1,139 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Row is one row of a part file, copied out of its batch: the columns the
+// show renderers use, plus the file's parsed metadata.
+type Row struct {
+	Index     int
+	ID        string
+	Modality  string
+	Error     string // "" when the row succeeded
+	NumTokens int
+	InputIDs  []int32
+	// Patches: uint8 image patches (nil when the column is absent, null,
+	// or of another dtype: PatchDType says which); PatchDim samples each.
+	Patches    []uint8
+	PatchDim   int
+	PatchDType string
+	Grid       [3]int32
+	HasGrid    bool
+	// Mel: frames × NMels float32, frame-major.
+	Mel   []float32
+	NMels int
+	// VideoPatches: uint8 video patches of VideoPatchDim samples.
+	VideoPatches  []uint8
+	VideoPatchDim int
+	Timestamps    []float64
+	Meta          *Meta
+}
+
+// ReadRow reads row n (0-based, counted over the file's batches) of an
+// Arrow IPC file or stream.
+func ReadRow(path string, n int) (*Row, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("row %d: rows are counted from 0", n)
+	}
+	var row *Row
+	seen := 0
+	err := ReadBatches(path, func(schema *arrow.Schema, rec arrow.RecordBatch) error {
+		if row != nil || n >= seen+int(rec.NumRows()) {
+			seen += int(rec.NumRows())
+			return nil
+		}
+		m, err := ParseMeta(schema)
+		if err != nil {
+			return err
+		}
+		row, err = copyRow(rec, n-seen)
+		if err != nil {
+			return err
+		}
+		row.Index, row.Meta = n, m
+		seen += int(rec.NumRows())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if row == nil {
+		return nil, fmt.Errorf("%s has %d rows; row %d does not exist", path, seen, n)
+	}
+	return row, nil
+}
+
+func copyRow(rec arrow.RecordBatch, i int) (*Row, error) {
+	r := &Row{}
+	if c, ok := column[*array.String](rec, "id"); ok && c.IsValid(i) {
+		r.ID = c.Value(i)
+	}
+	if c, ok := column[*array.String](rec, "modality"); ok && c.IsValid(i) {
+		r.Modality = c.Value(i)
+	}
+	if c, ok := column[*array.String](rec, "error"); ok && c.IsValid(i) {
+		r.Error = c.Value(i)
+	}
+	if c, ok := column[*array.Int32](rec, "num_tokens"); ok && c.IsValid(i) {
+		r.NumTokens = int(c.Value(i))
+	}
+	if c, ok := column[*array.List](rec, "input_ids"); ok && c.IsValid(i) {
+		if v, ok := c.ListValues().(*array.Int32); ok {
+			lo, hi := c.ValueOffsets(i)
+			r.InputIDs = slices.Clone(v.Int32Values()[lo:hi])
+		}
+	}
+	if c, ok := column[*array.FixedSizeList](rec, "grid_thw"); ok && c.IsValid(i) {
+		if v, ok := c.ListValues().(*array.Int32); ok {
+			off := (c.Offset() + i) * 3
+			copy(r.Grid[:], v.Int32Values()[off:off+3])
+			r.HasGrid = true
+		}
+	}
+	r.Patches, r.PatchDim, r.PatchDType = uint8Patches(rec, "patches", i)
+	r.VideoPatches, r.VideoPatchDim, _ = uint8Patches(rec, "video_patches", i)
+	if c, ok := column[*array.List](rec, "mel"); ok && c.IsValid(i) {
+		if fl, ok := c.ListValues().(*array.FixedSizeList); ok {
+			if v, ok := fl.ListValues().(*array.Float32); ok {
+				d := int(fl.DataType().(*arrow.FixedSizeListType).Len())
+				lo, hi := c.ValueOffsets(i)
+				base := int64(fl.Offset())
+				r.Mel = slices.Clone(v.Float32Values()[(base+lo)*int64(d) : (base+hi)*int64(d)])
+				r.NMels = d
+			}
+		}
+	}
+	if c, ok := column[*array.List](rec, "timestamps"); ok && c.IsValid(i) {
+		if v, ok := c.ListValues().(*array.Float64); ok {
+			lo, hi := c.ValueOffsets(i)
+			r.Timestamps = slices.Clone(v.Float64Values()[lo:hi])
+		}
+	}
+	return r, nil
+}
+
+// uint8Patches copies row i of a list<fixed_size_list<uint8, D>> column;
+// for another value type it returns only D and the type's name.
+func uint8Patches(rec arrow.RecordBatch, name string, i int) ([]uint8, int, string) {
+	c, ok := column[*array.List](rec, name)
+	if !ok || !c.IsValid(i) {
+		return nil, 0, ""
+	}
+	fl, ok := c.ListValues().(*array.FixedSizeList)
+	if !ok {
+		return nil, 0, ""
+	}
+	d := int(fl.DataType().(*arrow.FixedSizeListType).Len())
+	v, ok := fl.ListValues().(*array.Uint8)
+	if !ok {
+		return nil, d, fl.DataType().(*arrow.FixedSizeListType).Elem().String()
+	}
+	lo, hi := c.ValueOffsets(i)
+	base := int64(fl.Offset())
+	return slices.Clone(v.Uint8Values()[(base+lo)*int64(d) : (base+hi)*int64(d)]), d, "uint8"
+}
