@@ -101,6 +101,9 @@ func (p hfPattern) matcher(where string) (matcher, error) {
 		if f, ok := knownPattern(*p.Regex); ok {
 			return funcMatcher{f}, nil
 		}
+		if m, ok := runPatterns[*p.Regex]; ok {
+			return m, nil
+		}
 		m, err := newRegexMatcher(*p.Regex)
 		if err != nil {
 			return nil, fmt.Errorf("%s: regex %q: %v", where, clipStr(*p.Regex), err)

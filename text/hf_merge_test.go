@@ -87,3 +87,18 @@ func TestHFConcurrent(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// TestHFDeepSeekRunMatchers: DeepSeek-V3's first two Split regexes run on
+// runMatcher, not regexp2 (parity is in TestHFGolden/TestHFCorpusParity).
+func TestHFDeepSeekRunMatchers(t *testing.T) {
+	st := hfTokenizer(t, "deepseek_v3").hf.stages
+	for i := range 2 {
+		s, ok := st[i].(*splitStage)
+		if !ok {
+			t.Fatalf("stage %d is %T", i, st[i])
+		}
+		if _, ok := s.m.(runMatcher); !ok {
+			t.Errorf("stage %d matcher is %T, want runMatcher", i, s.m)
+		}
+	}
+}

@@ -119,6 +119,51 @@ func (m *regexMatcher) matches(dst []mspan, s []byte) []mspan {
 	return dst
 }
 
+// runMatcher matches runs of characters of one class, at most max
+// characters each (0: unbounded): the regexes \p{N}{1,3} and
+// [一-龥぀-ゟ゠-ヿ]+ of DeepSeek-V3 without a regex engine.
+type runMatcher struct {
+	in  func(rune) bool
+	max int
+}
+
+func (m runMatcher) matches(dst []mspan, s []byte) []mspan {
+	prev := 0
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRune(s[i:])
+		if (r == utf8.RuneError && n == 1) || !m.in(r) {
+			i += n
+			continue
+		}
+		j, k := i+n, 1
+		for j < len(s) && (m.max == 0 || k < m.max) {
+			r2, n2 := utf8.DecodeRune(s[j:])
+			if (r2 == utf8.RuneError && n2 == 1) || !m.in(r2) {
+				break
+			}
+			j += n2
+			k++
+		}
+		if prev != i {
+			dst = append(dst, mspan{prev, i, false})
+		}
+		dst = append(dst, mspan{i, j, true})
+		prev, i = j, j
+	}
+	if prev != len(s) {
+		dst = append(dst, mspan{prev, len(s), false})
+	}
+	return dst
+}
+
+// runPatterns are regexes that runMatcher reproduces exactly.
+var runPatterns = map[string]runMatcher{
+	`\p{N}{1,3}`: {func(r rune) bool { return unicode.IsNumber(r) }, 3},
+	"[一-龥\u3040-ゟ゠-ヿ]+": {func(r rune) bool {
+		return r >= 0x4E00 && r <= 0x9FA5 || r >= 0x3040 && r <= 0x309F || r >= 0x30A0 && r <= 0x30FF
+	}, 0},
+}
+
 // stringMatcher matches a literal (HF escapes String patterns into a regex).
 type stringMatcher struct{ lit []byte }
 
