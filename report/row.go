@@ -19,11 +19,14 @@ type Row struct {
 	InputIDs  []int32
 	// Patches: uint8 image patches (nil when the column is absent, null,
 	// or of another dtype: PatchDType says which); PatchDim samples each.
-	Patches    []uint8
-	PatchDim   int
-	PatchDType string
-	Grid       [3]int32
-	HasGrid    bool
+	Patches []uint8
+	// PatchValues: float32 image patches (--patch-dtype float32), nil
+	// otherwise.
+	PatchValues []float32
+	PatchDim    int
+	PatchDType  string
+	Grid        [3]int32
+	HasGrid     bool
 	// Mel: frames × NMels float32, frame-major.
 	Mel   []float32
 	NMels int
@@ -96,6 +99,9 @@ func copyRow(rec arrow.RecordBatch, i int) (*Row, error) {
 		}
 	}
 	r.Patches, r.PatchDim, r.PatchDType = uint8Patches(rec, "patches", i)
+	if r.PatchDType == "float32" {
+		r.PatchValues = float32Patches(rec, "patches", i)
+	}
 	r.VideoPatches, r.VideoPatchDim, _ = uint8Patches(rec, "video_patches", i)
 	if c, ok := column[*array.List](rec, "mel"); ok && c.IsValid(i) {
 		if fl, ok := c.ListValues().(*array.FixedSizeList); ok {
@@ -136,4 +142,24 @@ func uint8Patches(rec arrow.RecordBatch, name string, i int) ([]uint8, int, stri
 	lo, hi := c.ValueOffsets(i)
 	base := int64(fl.Offset())
 	return slices.Clone(v.Uint8Values()[(base+lo)*int64(d) : (base+hi)*int64(d)]), d, "uint8"
+}
+
+// float32Patches copies row i of a list<fixed_size_list<float32, D>> column.
+func float32Patches(rec arrow.RecordBatch, name string, i int) []float32 {
+	c, ok := column[*array.List](rec, name)
+	if !ok || !c.IsValid(i) {
+		return nil
+	}
+	fl, ok := c.ListValues().(*array.FixedSizeList)
+	if !ok {
+		return nil
+	}
+	v, ok := fl.ListValues().(*array.Float32)
+	if !ok {
+		return nil
+	}
+	d := int64(fl.DataType().(*arrow.FixedSizeListType).Len())
+	lo, hi := c.ValueOffsets(i)
+	base := int64(fl.Offset())
+	return slices.Clone(v.Float32Values()[(base+lo)*d : (base+hi)*d])
 }

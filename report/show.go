@@ -139,13 +139,20 @@ func DrawGrid(img draw.Image, patch, merge int) {
 // padded) image its uint8 patches were cut from, with the patch grid drawn
 // when grid is true.
 func ImageOf(r *Row, grid bool) (*image.NRGBA, error) {
+	desc := r.Meta.Tokenizers["image"]
+	if r.Patches == nil && r.PatchValues != nil && desc != nil {
+		u8, err := Denormalize(r.PatchValues, r.PatchDim, desc)
+		if err != nil {
+			return nil, fmt.Errorf("row %d: %w", r.Index, err)
+		}
+		r.Patches = u8
+	}
 	if r.Patches == nil {
 		if r.PatchDType != "" {
-			return nil, fmt.Errorf("row %d has %s patches; show reassembles uint8 patches only (run with --patch-dtype uint8)", r.Index, r.PatchDType)
+			return nil, fmt.Errorf("row %d has %s patches; show reassembles uint8 and float32 patches only (run with --patch-dtype uint8)", r.Index, r.PatchDType)
 		}
 		return nil, fmt.Errorf("row %d has no patches", r.Index)
 	}
-	desc := r.Meta.Tokenizers["image"]
 	if desc == nil || !r.HasGrid {
 		return nil, fmt.Errorf("row %d: no image tokenizer metadata or grid_thw", r.Index)
 	}
@@ -331,4 +338,44 @@ func Picture(r *Row, grid bool) (image.Image, error) {
 		return nil, fmt.Errorf("row %d is a text row: write it as HTML (-o OUT.html)", r.Index)
 	}
 	return nil, fmt.Errorf("row %d has modality %q: nothing to show", r.Index, r.Modality)
+}
+
+// Denormalize maps float32 pixel values (--patch-dtype float32) back to the
+// uint8 samples they were computed from, exactly: the image package's
+// normalization is a strictly increasing function of the uint8 value per
+// channel, so every float32 value has one preimage, recomputed here from
+// the description's rescale_factor, image_mean and image_std with the same
+// float32 arithmetic. A value with no preimage is an error.
+func Denormalize(vals []float32, dim int, desc map[string]any) ([]uint8, error) {
+	rescale, _ := desc["rescale_factor"].(float64)
+	mean, _ := desc["image_mean"].([]any)
+	std, _ := desc["image_std"].([]any)
+	if rescale == 0 || len(mean) != 3 || len(std) != 3 || dim%3 != 0 {
+		return nil, fmt.Errorf("the image metadata lacks rescale_factor/image_mean/image_std")
+	}
+	var inv [3]map[float32]uint8
+	for c := 0; c < 3; c++ {
+		m, _ := mean[c].(float64)
+		s, _ := std[c].(float64)
+		inv[c] = make(map[float32]uint8, 256)
+		for v := 0; v < 256; v++ {
+			x := float32(float64(v) * rescale)
+			inv[c][(x-float32(m))/float32(s)] = uint8(v)
+		}
+	}
+	hwc := strings.Contains(str(desc, "patch_layout"), "(y, x, c)")
+	per := dim / 3
+	out := make([]uint8, len(vals))
+	for i, v := range vals {
+		c := (i % dim) / per
+		if hwc {
+			c = i % 3
+		}
+		u, ok := inv[c][v]
+		if !ok {
+			return nil, fmt.Errorf("pixel value %v (channel %d) is no uint8 sample's normalization", v, c)
+		}
+		out[i] = u
+	}
+	return out, nil
 }

@@ -109,6 +109,16 @@ func TestImageOfEveryPreset(t *testing.T) {
 					t.Errorf("%s %s: reassembled image is not image.Resize's output", preset, filepath.Base(f))
 				}
 			}
+			// float32 patches (--patch-dtype float32) give the same image.
+			rf := *r
+			rf.Patches, rf.PatchValues, rf.PatchDType = nil, tok.PatchValues(tk), "float32"
+			fimg, err := ImageOf(&rf, false)
+			if err != nil {
+				t.Fatalf("%s float32: %v", preset, err)
+			}
+			if !bytes.Equal(fimg.Pix, img.Pix) {
+				t.Errorf("%s %s: float32 patches give another image", preset, filepath.Base(f))
+			}
 			g, err := ImageOf(r, true)
 			if err != nil {
 				t.Fatal(err)

@@ -54,7 +54,8 @@ func decodePNG(t *testing.T, path string) ([]uint8, int, int) {
 // TestShowImageExact: tokenize a fixture image, show the row, and compare
 // the PNG with the image package's resize of the decoded file: equal byte
 // for byte (default ViT preset: 224×224 bilinear; Qwen2-VL: smart_resize
-// target, bicubic, rows in merge order). --grid draws on top of it.
+// target, bicubic, rows in merge order; also from float32 patches). --grid
+// draws on top of it.
 func TestShowImageExact(t *testing.T) {
 	src := filepath.Join(testenv.Root(), "fixtures", "image", "synth_palette_trns.png")
 	data, err := os.ReadFile(src)
@@ -70,13 +71,14 @@ func TestShowImageExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		preset string
-		w, h   int
-		f      image.Filter
-	}{{"vit-base-patch16-224", 224, 224, image.Bilinear}, {"qwen2-vl", qw, qh, image.Bicubic}} {
+		preset, dtype string
+		w, h          int
+		f             image.Filter
+	}{{"vit-base-patch16-224", "uint8", 224, 224, image.Bilinear}, {"qwen2-vl", "uint8", qw, qh, image.Bicubic},
+		{"qwen2-vl", "float32", qw, qh, image.Bicubic}} {
 		dir := t.TempDir()
 		out := filepath.Join(dir, "out")
-		mustTokenize(t, "run", src, "-o", out, "--quiet", "--image-preset", c.preset)
+		mustTokenize(t, "run", src, "-o", out, "--quiet", "--image-preset", c.preset, "--patch-dtype", c.dtype)
 		arrow := filepath.Join(out, "part-00000.arrow")
 		mustTokenize(t, "show", arrow, "--row", "0", "-o", filepath.Join(dir, "img.png"))
 		got, gw, gh := decodePNG(t, filepath.Join(dir, "img.png"))
