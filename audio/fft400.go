@@ -32,9 +32,12 @@ var (
 	tw200r, tw200i [200]float64
 	// twU[k] = W400^k, k ≤ 100 (untangling)
 	twUr, twUi [101]float64
+	// set by a variable initializer so that fft400x4Table (which copies
+	// them) sees them set
+	fft400Ready = initFFT400Tables()
 )
 
-func init() {
+func initFFT400Tables() bool {
 	for b := range 5 {
 		for c := range 5 {
 			a := -2 * math.Pi * float64(b*c) / 25
@@ -51,6 +54,7 @@ func init() {
 		a := -2 * math.Pi * float64(k) / 400
 		twUr[k], twUi[k] = math.Cos(a), math.Sin(a)
 	}
+	return true
 }
 
 const sqrtHalf = 0.70710678118654752440

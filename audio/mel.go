@@ -200,3 +200,17 @@ func (p *melPairs) apply(acc []float64, power []float64) {
 		acc[j+1] += float64(wh[k] * v)
 	}
 }
+
+// applyLane is apply on lane f of a four-frame power spectrum power[k][f].
+func (p *melPairs) applyLane(acc []float64, power [][4]float64, f int) {
+	acc = acc[:p.nMels+1]
+	clear(acc)
+	lo, wl, wh := p.lo, p.wLo[:len(p.lo)], p.wHi[:len(p.lo)]
+	power = power[:len(lo)]
+	f &= 3
+	for k, j := range lo {
+		v := power[k][f]
+		acc[j] += float64(wl[k] * v)
+		acc[j+1] += float64(wh[k] * v)
+	}
+}

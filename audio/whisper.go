@@ -63,8 +63,26 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 	frame, power, acc := &sc.frame, &sc.power, sc.acc[:nMels+1]
 	win := (*[whisperNFFT]float64)(whisperWindow)
 	maxE := 0.0
-	for t := range whisperFrames {
+	x4 := hasFFT400x4 && pairs != nil
+	for t := 0; t < whisperFrames; t++ {
 		lo := t*whisperHop - pad
+		if x4 && lo >= 0 && lo+3*whisperHop+whisperNFFT <= len(x) && t+4 <= whisperFrames {
+			// four dense frames at once (AVX2)
+			off := [4]int{lo, lo + whisperHop, lo + 2*whisperHop, lo + 3*whisperHop}
+			power400x4Windowed(&sc.fft4, &sc.power4, x, &off, win)
+			for f := range 4 {
+				m := mel[(t+f)*nMels : (t+f+1)*nMels]
+				pairs.applyLane(acc, sc.power4[:], f)
+				copy(m, acc)
+				for _, v := range m {
+					if v > maxE {
+						maxE = v
+					}
+				}
+			}
+			t += 3
+			continue
+		}
 		m := mel[t*nMels : (t+1)*nMels]
 		if lo >= 0 && lo+whisperNFFT <= len(x) {
 			power400Windowed(&sc.fft, power, (*[whisperNFFT]float32)(x[lo:lo+whisperNFFT]), win)
@@ -122,11 +140,13 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 }
 
 type whisperBuf struct {
-	mel   []float64
-	frame [whisperNFFT]float64
-	power [whisperNFFT/2 + 1]float64
-	acc   [129]float64
-	fft   fft400Buf
+	mel    []float64
+	frame  [whisperNFFT]float64
+	power  [whisperNFFT/2 + 1]float64
+	acc    [129]float64
+	fft    fft400Buf
+	fft4   fft400x4Buf
+	power4 [201][4]float64
 }
 
 var whisperScratch = sync.Pool{New: func() any { return new(whisperBuf) }}

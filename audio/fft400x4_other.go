@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package audio
+
+const hasFFT400x4 = false
+
+func fft400x4(buf *fft400x4Buf, tab *fft400x4Tab, dst *[201][4]float64) {
+	panic("fft400x4: no AVX2 kernel on this platform")
+}
