@@ -9,12 +9,14 @@ import (
 )
 
 // TextDecoder turns the text ids of a job back into bytes, one id at a
-// time, with the tokenizer the job's metadata names.
+// time, with the tokenizer the job's metadata names. Not safe for
+// concurrent use.
 type TextDecoder struct {
 	tok     *text.Tokenizer
 	special map[int32]string // id → text of the job's special tokens
 	bos     int32            // -1 when the job added no BOS
 	eos     int32            // -1 when the job added no EOS
+	buf     []byte           // InputBytes' scratch (a TextDecoder is not safe for concurrent use)
 }
 
 // NewTextDecoder builds the text tokenizer described by the metadata's
@@ -97,16 +99,23 @@ func (td *TextDecoder) InputBytes(ids []int32) (int, error) {
 	if len(ids) > 0 && td.eos >= 0 && ids[len(ids)-1] == td.eos {
 		ids = ids[:len(ids)-1]
 	}
+	// Fast path: one Decode into a reused buffer (every id a rank or one
+	// of the encoding's own special tokens).
+	if b, err := td.tok.Decode(td.buf[:0], ids); err == nil {
+		td.buf = b
+		return len(b), nil
+	}
 	n := 0
 	for _, id := range ids {
 		if s, ok := td.special[id]; ok {
 			n += len(s)
 			continue
 		}
-		b, err := td.tok.Decode(nil, []int32{id})
+		b, err := td.tok.Decode(td.buf[:0], []int32{id})
 		if err != nil {
 			return 0, err
 		}
+		td.buf = b
 		n += len(b)
 	}
 	return n, nil
