@@ -155,34 +155,6 @@ func ReadBatches(path string, fn func(schema *arrow.Schema, rec arrow.RecordBatc
 	return nil
 }
 
-// ReadSchema returns the schema of an Arrow IPC file or stream.
-func ReadSchema(path string) (*arrow.Schema, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	magic := make([]byte, len(arrowFileMagic))
-	n, _ := io.ReadFull(f, magic)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	if bytes.Equal(magic[:n], arrowFileMagic) {
-		fr, err := ipc.NewFileReader(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s is not a readable Arrow IPC file: %w", path, err)
-		}
-		defer fr.Close()
-		return fr.Schema(), nil
-	}
-	sr, err := ipc.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s is neither an Arrow IPC file nor a stream: %w", path, err)
-	}
-	defer sr.Release()
-	return sr.Schema(), nil
-}
-
 // Meta is the parsed `tokenfab` schema metadata: each tokenizer's
 // description by modality ("text", "image", "audio", "video").
 type Meta struct {

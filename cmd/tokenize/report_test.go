@@ -202,8 +202,8 @@ func reportInput(t *testing.T) (string, []int64, []int) {
 }
 
 // TestReportStats: per-row bytes, token counts, context fit, errors for
-// an unsharded IPC-file run, and the same numbers from a sharded,
-// finalized arrow-stream run of the same inputs.
+// an unsharded IPC-file run, and the same numbers from a sharded
+// arrow-stream run of the same inputs, before and after finalize.
 func TestReportStats(t *testing.T) {
 	in, sizes, counts := reportInput(t)
 	if counts[1] <= 4096 || counts[1] > 8192 {
@@ -215,8 +215,12 @@ func TestReportStats(t *testing.T) {
 	for _, i := range []string{"0", "1"} {
 		mustTokenize(t, "run", in, "-o", sharded, "--quiet", "--format", "arrow-stream", "--num-shards", "2", "--shard-index", i)
 	}
+	unfinalized := filepath.Join(t.TempDir(), "unfinalized")
+	if err := os.CopyFS(unfinalized, os.DirFS(sharded)); err != nil {
+		t.Fatal(err)
+	}
 	mustTokenize(t, "finalize", sharded)
-	for _, dir := range []string{plain, sharded} {
+	for _, dir := range []string{plain, sharded, unfinalized} {
 		st, err := rpt.Build(dir)
 		if err != nil {
 			t.Fatal(err)
