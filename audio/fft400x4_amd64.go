@@ -32,3 +32,10 @@ var hasFFT400x4 = func() bool {
 	_, b7, _, _ := cpuid(7, 0)
 	return b7&(1<<5) != 0 // AVX2
 }()
+
+// melx4 (melx4_amd64.s) is melBank.apply on four frames at once:
+// out[m][f] = Σ_i w[o_m+i]·power[start[m]+i][f], summed in melBank.apply's
+// order (bit for bit the same sums); o_m is the running total of cnt.
+//
+//go:noescape
+func melx4(out *[4]float64, power *[4]float64, w *float64, start *int32, cnt *int32, nMels int)

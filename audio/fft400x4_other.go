@@ -7,3 +7,7 @@ const hasFFT400x4 = false
 func fft400x4(buf *fft400x4Buf, tab *fft400x4Tab, dst *[201][4]float64) {
 	panic("fft400x4: no AVX2 kernel on this platform")
 }
+
+func melx4(out *[4]float64, power *[4]float64, w *float64, start *int32, cnt *int32, nMels int) {
+	panic("melx4: no AVX2 kernel on this platform")
+}

@@ -87,3 +87,41 @@ func loudBins(got, want []float32, nMels int, below float32) ([]float32, []float
 	}
 	return g, w
 }
+
+// melPairs.apply and (with AVX2) melFlat.apply4 give melBank.apply's sums
+// bit for bit.
+func TestMelPairsFlatBitExact(t *testing.T) {
+	x := noise(201*4, 11)
+	for _, n := range []int{80, 128} {
+		bank := whisperBanks[n]
+		pairs, flat := bank.pairs(), bank.flat()
+		if pairs == nil {
+			t.Fatal("Slaney bank not pairwise")
+		}
+		power := make([][4]float64, 201)
+		for k := range power {
+			for f := range 4 {
+				power[k][f] = float64(x[k*4+f]) * float64(x[k*4+f]) * float64(k+1)
+			}
+		}
+		out4 := make([][4]float64, n)
+		if hasFFT400x4 {
+			flat.apply4(out4, power)
+		}
+		want := make([]float64, n)
+		acc := make([]float64, n+1)
+		p := make([]float64, 201)
+		for f := range 4 {
+			for k := range p {
+				p[k] = power[k][f]
+			}
+			bank.apply(want, p)
+			pairs.apply(acc, p)
+			for m := range n {
+				if acc[m] != want[m] || (hasFFT400x4 && out4[m][f] != want[m]) {
+					t.Fatalf("n=%d frame %d mel %d: pairs %g, x4 %g, bank %g", n, f, m, acc[m], out4[m][f], want[m])
+				}
+			}
+		}
+	}
+}

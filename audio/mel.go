@@ -201,16 +201,27 @@ func (p *melPairs) apply(acc []float64, power []float64) {
 	}
 }
 
-// applyLane is apply on lane f of a four-frame power spectrum power[k][f].
-func (p *melPairs) applyLane(acc []float64, power [][4]float64, f int) {
-	acc = acc[:p.nMels+1]
-	clear(acc)
-	lo, wl, wh := p.lo, p.wLo[:len(p.lo)], p.wHi[:len(p.lo)]
-	power = power[:len(lo)]
-	f &= 3
-	for k, j := range lo {
-		v := power[k][f]
-		acc[j] += float64(wl[k] * v)
-		acc[j+1] += float64(wh[k] * v)
+// melFlat is a melBank with the weights in one array, for melx4.
+type melFlat struct {
+	nMels, nBins int
+	w            []float64
+	start, cnt   []int32
+}
+
+func (b *melBank) flat() *melFlat {
+	f := &melFlat{nMels: b.nMels, nBins: b.nBins, start: make([]int32, b.nMels), cnt: make([]int32, b.nMels)}
+	for m := range b.nMels {
+		f.start[m], f.cnt[m] = int32(b.start[m]), int32(len(b.w[m]))
+		f.w = append(f.w, b.w[m]...)
 	}
+	f.w = append(f.w, 0) // never read; keeps &w[0] valid for an empty bank
+	return f
+}
+
+// apply4 writes the mel energies of four frames, out[m][f], from
+// power[k][f] (len(power) == nBins, len(out) ≥ nMels).
+func (f *melFlat) apply4(out [][4]float64, power [][4]float64) {
+	_ = out[f.nMels-1]
+	_ = power[f.nBins-1]
+	melx4(&out[0], &power[0], &f.w[0], &f.start[0], &f.cnt[0], f.nMels)
 }

@@ -25,6 +25,7 @@ var (
 	// whisperPairs: the same banks as per-bin pairs (nil would mean the
 	// bank is not pairwise; Slaney triangles always are).
 	whisperPairs = map[int]*melPairs{80: whisperBanks[80].pairs(), 128: whisperBanks[128].pairs()}
+	whisperFlat  = map[int]*melFlat{80: whisperBanks[80].flat(), 128: whisperBanks[128].flat()}
 )
 
 // whisperChunk computes the Whisper log-mel of one 30-s chunk: x (at most
@@ -63,18 +64,20 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 	frame, power, acc := &sc.frame, &sc.power, sc.acc[:nMels+1]
 	win := (*[whisperNFFT]float64)(whisperWindow)
 	maxE := 0.0
-	x4 := hasFFT400x4 && pairs != nil
+	flat := whisperFlat[nMels]
+	x4 := hasFFT400x4
 	for t := 0; t < whisperFrames; t++ {
 		lo := t*whisperHop - pad
 		if x4 && lo >= 0 && lo+3*whisperHop+whisperNFFT <= len(x) && t+4 <= whisperFrames {
 			// four dense frames at once (AVX2)
 			off := [4]int{lo, lo + whisperHop, lo + 2*whisperHop, lo + 3*whisperHop}
 			power400x4Windowed(&sc.fft4, &sc.power4, x, &off, win)
+			flat.apply4(sc.mel4[:nMels], sc.power4[:])
 			for f := range 4 {
 				m := mel[(t+f)*nMels : (t+f+1)*nMels]
-				pairs.applyLane(acc, sc.power4[:], f)
-				copy(m, acc)
-				for _, v := range m {
+				for i := range m {
+					v := sc.mel4[i][f&3]
+					m[i] = v
 					if v > maxE {
 						maxE = v
 					}
@@ -147,6 +150,7 @@ type whisperBuf struct {
 	fft    fft400Buf
 	fft4   fft400x4Buf
 	power4 [201][4]float64
+	mel4   [128][4]float64
 }
 
 var whisperScratch = sync.Pool{New: func() any { return new(whisperBuf) }}
