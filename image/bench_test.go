@@ -1,7 +1,9 @@
 package image
 
 import (
+	"bytes"
 	"context"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,5 +60,30 @@ func BenchmarkResizeBicubic640x480To224(b *testing.B) {
 	}
 	for b.Loop() {
 		resizePIL(src, 640, 480, 3, 224, 224, Bicubic)
+	}
+}
+
+// The two resizes of the Tokenize benchmarks on the decoded benchmark image
+// (660×480 → 224×224 bilinear for ViT; → 644×476 bicubic for Qwen2-VL).
+func benchResize(b *testing.B, ow, oh int, f Filter) {
+	d, err := decodeRGB(benchInput(b), decodeOptions{maxPixels: DefaultMaxPixels, maxFileBytes: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	img := d.rgb
+	for b.Loop() {
+		resizePIL(img.Pix, img.W, img.H, 3, ow, oh, f)
+	}
+}
+
+func BenchmarkResizeViT224(b *testing.B)  { benchResize(b, 224, 224, Bilinear) }
+func BenchmarkResizeQwen2VL(b *testing.B) { benchResize(b, 644, 476, Bicubic) }
+func BenchmarkJPEGToRGB(b *testing.B) {
+	m, err := jpeg.Decode(bytes.NewReader(benchInput(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		toRGB(m, "jpeg")
 	}
 }

@@ -261,28 +261,42 @@ func horizontalPass(dst, src []uint8, w, ch, ow, y0, y1 int, c coeffs) {
 	ks := c.ksize
 	srow := w * ch
 	drow := ow * ch
-	for y := y0; y < y1; y++ {
-		in := src[y*srow : (y+1)*srow]
-		out := dst[(y-y0)*drow : (y-y0+1)*drow]
-		if ch == 3 {
+	if ch == 3 {
+		// Per output pixel: the window's offset and length, then the taps in
+		// pairs over interleaved RGB with three accumulators. Integer sums
+		// wrap associatively, so the pairing gives Pillow's exact result.
+		for y := y0; y < y1; y++ {
+			in := src[y*srow : (y+1)*srow]
+			out := dst[(y-y0)*drow : (y-y0+1)*drow]
 			for xx := 0; xx < ow; xx++ {
 				xmin := int(c.bounds[2*xx])
 				n := int(c.bounds[2*xx+1])
 				k := c.k[xx*ks : xx*ks+n]
 				p := in[xmin*3 : (xmin+n)*3]
 				s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-				for len(k) > 0 && len(p) >= 3 {
+				for len(k) >= 2 && len(p) >= 6 {
+					k0, k1 := k[0], k[1]
+					q := p[:6:6]
+					s0 += int32(q[0])*k0 + int32(q[3])*k1
+					s1 += int32(q[1])*k0 + int32(q[4])*k1
+					s2 += int32(q[2])*k0 + int32(q[5])*k1
+					k, p = k[2:], p[6:]
+				}
+				if len(k) > 0 && len(p) >= 3 {
 					kv := k[0]
 					s0 += int32(p[0]) * kv
 					s1 += int32(p[1]) * kv
 					s2 += int32(p[2]) * kv
-					k, p = k[1:], p[3:]
 				}
 				o := out[xx*3 : xx*3+3 : xx*3+3]
 				o[0], o[1], o[2] = clip8(s0), clip8(s1), clip8(s2)
 			}
-			continue
 		}
+		return
+	}
+	for y := y0; y < y1; y++ {
+		in := src[y*srow : (y+1)*srow]
+		out := dst[(y-y0)*drow : (y-y0+1)*drow]
 		for xx := 0; xx < ow; xx++ {
 			xmin := int(c.bounds[2*xx])
 			n := int(c.bounds[2*xx+1])
@@ -298,28 +312,69 @@ func horizontalPass(dst, src []uint8, w, ch, ow, y0, y1 int, c coeffs) {
 	}
 }
 
+// verticalPass: each output row is the weighted sum of n source rows. The
+// rows are taken four at a time (one read of each, one update of the
+// running sums per group); a single group of at most four taps writes the
+// output directly.
 func verticalPass(dst, src []uint8, w, ch, oh int, c coeffs) {
 	ks := c.ksize
 	row := w * ch
-	acc := make([]int32, row)
+	var acc []int32
 	for yy := 0; yy < oh; yy++ {
 		ymin := int(c.bounds[2*yy])
 		n := int(c.bounds[2*yy+1])
 		k := c.k[yy*ks : yy*ks+n]
-		for i := range acc {
-			acc[i] = 1 << (precisionBits - 1)
+		out := dst[yy*row : (yy+1)*row]
+		rows := func(j int) []uint8 { return src[(ymin+j)*row : (ymin+j+1)*row] }
+		if n <= 4 {
+			var r [4][]uint8
+			var kk [4]int32
+			for j := range 4 {
+				if j < n {
+					r[j], kk[j] = rows(j), k[j]
+				} else {
+					r[j], kk[j] = rows(0), 0
+				}
+			}
+			vRows4(out, r[0], r[1], r[2], r[3], kk[0], kk[1], kk[2], kk[3])
+			continue
 		}
-		for y, kv := range k {
-			in := src[(ymin+y)*row : (ymin+y+1)*row]
-			a := acc[:len(in)]
-			for i, v := range in {
+		if acc == nil {
+			acc = make([]int32, row)
+		}
+		a := acc[:row]
+		for i := range a {
+			a[i] = 1 << (precisionBits - 1)
+		}
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			vAcc4(a, rows(j), rows(j+1), rows(j+2), rows(j+3), k[j], k[j+1], k[j+2], k[j+3])
+		}
+		for ; j < n; j++ {
+			r0 := rows(j)[:len(a)]
+			kv := k[j]
+			for i, v := range r0 {
 				a[i] += int32(v) * kv
 			}
 		}
-		out := dst[yy*row : (yy+1)*row]
-		for i, s := range acc {
+		for i, s := range a {
 			out[i] = clip8(s)
 		}
+	}
+}
+
+func vRows4(out, r0, r1, r2, r3 []uint8, k0, k1, k2, k3 int32) {
+	r0, r1, r2, r3 = r0[:len(out)], r1[:len(out)], r2[:len(out)], r3[:len(out)]
+	for i := range out {
+		s := int32(1<<(precisionBits-1)) + int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3
+		out[i] = clip8(s)
+	}
+}
+
+func vAcc4(a []int32, r0, r1, r2, r3 []uint8, k0, k1, k2, k3 int32) {
+	r0, r1, r2, r3 = r0[:len(a)], r1[:len(a)], r2[:len(a)], r3[:len(a)]
+	for i := range a {
+		a[i] += int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3
 	}
 }
 
