@@ -1,5 +1,7 @@
 package audio
 
+import "math"
+
 // Four-frame layout of the n=400 FFT (see fft400x4_amd64.go). The offsets
 // of these fields are hard-coded in the generated assembly.
 
@@ -47,4 +49,29 @@ func power400x4Windowed(b *fft400x4Buf, dst *[201][4]float64, x []float32, off *
 		}
 	}
 	fft400x4(b, fft400x4Table, dst)
+}
+
+// logConsts are the constants of log10x4 and whisperOutx4, each repeated
+// for the four lanes; offsets hard-coded in the generated assembly.
+type logConsts struct {
+	mant, one, sqrt2, half, magic, magicBias, log10of2, twoOverLn10 [4]float64
+	c                                                               [11][4]float64 // 1/(2k+1)
+	skip, low                                                       [4]float64
+	floor, four, quarter                                            [4]float32
+	_                                                               [4]float32
+}
+
+func newLogConsts(skip, low float64, floor float32) *logConsts {
+	bc := func(v float64) [4]float64 { return [4]float64{v, v, v, v} }
+	bc32 := func(v float32) [4]float32 { return [4]float32{v, v, v, v} }
+	k := &logConsts{
+		mant: bc(math.Float64frombits(1<<52 - 1)), one: bc(1), sqrt2: bc(math.Sqrt2), half: bc(0.5),
+		magic: bc(math.Float64frombits(0x4330000000000000)), magicBias: bc(1<<52 + 1023),
+		log10of2: bc(math.Log10(2)), twoOverLn10: bc(2 / math.Ln10),
+		skip: bc(skip), low: bc(low), floor: bc32(floor), four: bc32(4), quarter: bc32(0.25),
+	}
+	for i := range k.c {
+		k.c[i] = bc(1 / float64(2*i+1))
+	}
+	return k
 }

@@ -39,3 +39,18 @@ var hasFFT400x4 = func() bool {
 //
 //go:noescape
 func melx4(out *[4]float64, power *[4]float64, w *float64, start *int32, cnt *int32, nMels int)
+
+// log10x4 (generated) writes log10(src[i]) for i < n (n a multiple of 4,
+// src positive and normal), to about 1e-15 (TestLog10x4Dense); k from
+// newLogConsts.
+//
+//go:noescape
+func log10x4(dst *float64, src *float64, n int, k *logConsts)
+
+// whisperOutx4 (generated) is the end of whisperChunk for n values (a
+// multiple of 4): out[i] = (max(float32(log10 e), floor) + 4) / 4 in
+// float32, e = src[i], except that e < k.skip gives k.low in place of the
+// log.
+//
+//go:noescape
+func whisperOutx4(out *float32, src *float64, n int, k *logConsts)

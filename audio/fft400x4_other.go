@@ -11,3 +11,11 @@ func fft400x4(buf *fft400x4Buf, tab *fft400x4Tab, dst *[201][4]float64) {
 func melx4(out *[4]float64, power *[4]float64, w *float64, start *int32, cnt *int32, nMels int) {
 	panic("melx4: no AVX2 kernel on this platform")
 }
+
+func log10x4(dst *float64, src *float64, n int, k *logConsts) {
+	panic("log10x4: no AVX2 kernel on this platform")
+}
+
+func whisperOutx4(out *float32, src *float64, n int, k *logConsts) {
+	panic("whisperOutx4: no AVX2 kernel on this platform")
+}

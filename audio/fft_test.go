@@ -3,6 +3,7 @@ package audio
 import (
 	"math"
 	"testing"
+	"unsafe"
 
 	"gonum.org/v1/gonum/dsp/fourier"
 )
@@ -202,4 +203,96 @@ func BenchmarkFFT400x4PerFrame(b *testing.B) {
 		power400x4Windowed(&buf, &dst, x, &off, &w)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/4, "ns/frame")
+}
+
+// log10x4 (AVX2) against math.Log10 on the sweep of TestLnFastDense.
+func TestLog10x4Dense(t *testing.T) {
+	if !hasFFT400x4 {
+		t.Skip("no AVX2")
+	}
+	var xs []float64
+	for i := range 1 << 20 {
+		m := 1 + float64(i)/(1<<20)
+		xs = append(xs, m, math.Nextafter(m, 2), math.Nextafter(m, 0), math.Sqrt2*m/2+0.5)
+	}
+	for e := -40; e <= 40; e++ {
+		for i := range 4096 {
+			xs = append(xs, math.Ldexp(1+float64(i)/4096+1.0/8192, e))
+		}
+	}
+	xs = append(xs, 1e-10, math.MaxFloat64, 0x1p-1022, math.Sqrt2, math.Nextafter(math.Sqrt2, 2), 1)
+	for len(xs)%4 != 0 {
+		xs = append(xs, 1)
+	}
+	got := make([]float64, len(xs))
+	log10x4(&got[0], &xs[0], len(xs), newLogConsts(0, 0, 0))
+	worst := 0.0
+	for i, x := range xs {
+		d := math.Abs(got[i]-math.Log10(x)) / math.Max(1, math.Abs(math.Log10(x)))
+		worst = math.Max(worst, d)
+	}
+	if worst > 1e-15 {
+		t.Fatalf("worst error %g", worst)
+	}
+	t.Logf("worst error %g (absolute, per unit of max(1, |log10 x|))", worst)
+}
+
+// whisperOutx4 equals the scalar end of whisperChunk (float32 results),
+// skipped values included; both logs are within ~1e-15 of the true value,
+// so they round to different float32 only when log10 e lies that close to
+// a rounding midpoint (at most 1 ulp, and rare).
+func TestWhisperOutx4MatchesScalar(t *testing.T) {
+	if !hasFFT400x4 {
+		t.Skip("no AVX2")
+	}
+	r := noise(1<<16, 12)
+	e := make([]float64, len(r))
+	for i, v := range r {
+		e[i] = math.Pow(10, 3-12*float64(v+0.5)) * (1 + 0.3*math.Sin(float64(i))) // 1e-9 .. 1e3
+	}
+	flips := 0
+	e[0], e[1], e[2] = 0, 1e-10, math.Nextafter(1e-10, 1)
+	floor := float32(-3.25)
+	low := max(float32(-10), floor)
+	skip := math.Max(math.Pow(10, float64(floor))*(1-1e-4), 1e-10)
+	got := make([]float32, len(e))
+	whisperOutx4(&got[0], &e[0], len(e), newLogConsts(skip, float64(low), floor))
+	for i, v := range e {
+		want := (low + 4) / 4
+		if v >= skip {
+			w := float32(log10Fast(v))
+			if w < floor {
+				w = floor
+			}
+			want = (w + 4) / 4
+		}
+		if got[i] != want {
+			flips++
+			if math.Nextafter32(want, got[i]) != got[i] || flips > len(e)/10000 {
+				t.Fatalf("e=%g: %g, scalar %g (%d differences)", v, got[i], want, flips)
+			}
+		}
+	}
+	t.Logf("%d of %d differ by 1 ulp", flips, len(e))
+}
+
+// The struct offsets the generated assembly assumes.
+func TestX4Offsets(t *testing.T) {
+	var b fft400x4Buf
+	var k logConsts
+	var tb fft400x4Tab
+	for _, c := range []struct {
+		got, want uintptr
+	}{
+		{unsafe.Offsetof(b.pi), 6400}, {unsafe.Offsetof(b.ar), 12800}, {unsafe.Offsetof(b.ai), 19200},
+		{unsafe.Offsetof(b.tr), 25600}, {unsafe.Offsetof(b.ti), 26400},
+		{unsafe.Offsetof(tb.tw25r), 192}, {unsafe.Offsetof(tb.tw25i), 992}, {unsafe.Offsetof(tb.tw200r), 1792},
+		{unsafe.Offsetof(tb.tw200i), 8192}, {unsafe.Offsetof(tb.twUr), 14592}, {unsafe.Offsetof(tb.twUi), 17824},
+		{unsafe.Offsetof(k.c), 256}, {unsafe.Offsetof(k.skip), 608}, {unsafe.Offsetof(k.low), 640},
+		{unsafe.Offsetof(k.floor), 672}, {unsafe.Offsetof(k.four), 688}, {unsafe.Offsetof(k.quarter), 704},
+	} {
+		if c.got != c.want {
+			t.Errorf("offset %d, assembly assumes %d", c.got, c.want)
+		}
+	}
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes fft400x4_amd64.s: the n=400 power-spectrum FFT of fft400.go for
+"""Writes fft400x4_amd64.s: log10x4/whisperOutx4 (the Whisper log10 and
+clamp, four values at once) and the n=400 power-spectrum FFT of fft400.go for
 four frames at once (one frame per float64 lane of a YMM register, AVX2),
 operation for operation the scalar algorithm. Run: python3 gen_fft400x4_amd64.py > fft400x4_amd64.s
 Layout constants must match fft400x4.go."""
@@ -177,6 +178,58 @@ e("ADDQ $32, SI"); e("SUBQ $32, DI"); e("ADDQ $32, DX"); e("ADDQ $32, BX"); e("S
 e("DECQ R12"); e("JNZ uloop")
 e("VZEROUPPER")
 e("RET")
+print("\n".join(out))
+out.clear()
+
+# log10 of four positive doubles in Y0 -> Y7 (constants at R9, logConsts):
+# x = 2^e·m, m in [1, 2), halved (e+1) when m > √2; s = (m−1)/(m+1),
+# ln m = 2s·Σ_{k≤10} s^(2k)/(2k+1) (|s| ≤ 0.1716: truncation < 1e-17).
+MANT, ONE, SQRT2, HALF_, MAGIC, MAGICB, LOG2, TWOLN10, C0 = 0, 32, 64, 96, 128, 160, 192, 224, 256
+SKIP, LOW, FLOOR, FOUR, QUARTER = 608, 640, 672, 688, 704
+def log10():
+    e("VPSRLQ $52, Y0, Y1")
+    e(f"VANDPD {MANT}(R9), Y0, Y2"); e(f"VORPD {ONE}(R9), Y2, Y2")
+    e(f"VCMPPD $0x1E, {SQRT2}(R9), Y2, Y3")         # m > √2
+    e(f"VMULPD {HALF_}(R9), Y2, Y4"); e("VBLENDVPD Y3, Y4, Y2, Y2")
+    e("VPSUBQ Y3, Y1, Y1")                           # biased exponent + 1 where halved
+    e(f"VPOR {MAGIC}(R9), Y1, Y1"); e(f"VSUBPD {MAGICB}(R9), Y1, Y1")   # e as double
+    e(f"VSUBPD {ONE}(R9), Y2, Y5"); e(f"VADDPD {ONE}(R9), Y2, Y6"); e("VDIVPD Y6, Y5, Y5")
+    e("VMULPD Y5, Y5, Y6")
+    e(f"VMOVUPD {C0 + 10*32}(R9), Y7")
+    for k in range(9, -1, -1):
+        e("VMULPD Y6, Y7, Y7"); e(f"VADDPD {C0 + k*32}(R9), Y7, Y7")
+    e("VMULPD Y5, Y7, Y7"); e(f"VMULPD {TWOLN10}(R9), Y7, Y7")
+    e(f"VMULPD {LOG2}(R9), Y1, Y1"); e("VADDPD Y1, Y7, Y7")
+
+print("\n// func log10x4(dst *float64, src *float64, n int, k *logConsts)")
+print("TEXT ·log10x4(SB), NOSPLIT, $0-32")
+e("MOVQ dst+0(FP), DI"); e("MOVQ src+8(FP), SI"); e("MOVQ n+16(FP), CX"); e("MOVQ k+24(FP), R9")
+e("SHRQ $2, CX"); e("JZ ldone")
+L("lloop")
+e("VMOVUPD (SI), Y0")
+log10()
+e("VMOVUPD Y7, (DI)")
+e("ADDQ $32, SI"); e("ADDQ $32, DI"); e("DECQ CX"); e("JNZ lloop")
+L("ldone")
+e("VZEROUPPER"); e("RET")
+print("\n".join(out)); out.clear()
+
+print("\n// func whisperOutx4(out *float32, src *float64, n int, k *logConsts)")
+print("TEXT ·whisperOutx4(SB), NOSPLIT, $0-32")
+e("MOVQ out+0(FP), DI"); e("MOVQ src+8(FP), SI"); e("MOVQ n+16(FP), CX"); e("MOVQ k+24(FP), R9")
+e("SHRQ $2, CX"); e("JZ wdone")
+L("wloop")
+e("VMOVUPD (SI), Y0")
+log10()
+e(f"VCMPPD $0x11, {SKIP}(R9), Y0, Y3")           # e < skip (LT_OQ)
+e(f"VBLENDVPD Y3, {LOW}(R9), Y7, Y7")
+e("VCVTPD2PSY Y7, X7")
+e(f"VMAXPS {FLOOR}(R9), X7, X7")
+e(f"VADDPS {FOUR}(R9), X7, X7"); e(f"VMULPS {QUARTER}(R9), X7, X7")
+e("VMOVUPS X7, (DI)")
+e("ADDQ $32, SI"); e("ADDQ $16, DI"); e("DECQ CX"); e("JNZ wloop")
+L("wdone")
+e("VZEROUPPER"); e("RET")
 print("\n".join(out))
 print('''
 // func cpuid(eax, ecx uint32) (a, b, c, d uint32)

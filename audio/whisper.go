@@ -89,6 +89,10 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 		m := mel[t*nMels : (t+1)*nMels]
 		if lo >= 0 && lo+whisperNFFT <= len(x) {
 			power400Windowed(&sc.fft, power, (*[whisperNFFT]float32)(x[lo:lo+whisperNFFT]), win)
+		} else if lo >= len(x) && 2*(whisperSamples-1)-(lo+whisperNFFT-1) >= len(x) {
+			// every sample (reflected or not) is padding: zero energy
+			clear(m)
+			continue
 		} else {
 			zero := true
 			for i, w := range whisperWindow {
@@ -129,6 +133,10 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 	}
 	lowOut := (low + 4) / 4
 	skip := math.Max(math.Pow(10, float64(floor))*(1-1e-4), 1e-10)
+	if hasFFT400x4 && len(mel)%4 == 0 {
+		whisperOutx4(&out[0], &mel[0], len(mel), newLogConsts(skip, float64(low), floor))
+		return
+	}
 	for i, e := range mel {
 		if e < skip {
 			out[i] = lowOut
