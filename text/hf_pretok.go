@@ -3,6 +3,7 @@ package text
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -54,10 +55,10 @@ func (m funcMatcher) matches(dst []mspan, s []byte) []mspan {
 }
 
 // decodeRunes returns the runes of s (an invalid byte is U+FFFD of width 1)
-// and the byte offset of each rune, plus len(s) at the end.
-func decodeRunes(s []byte) ([]rune, []int) {
-	rs := make([]rune, 0, len(s))
-	offs := make([]int, 0, len(s)+1)
+// and the byte offset of each rune, plus len(s) at the end, appended to rs
+// and offs.
+func decodeRunes(s []byte, rs []rune, offs []int) ([]rune, []int) {
+	rs, offs = rs[:0], offs[:0]
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRune(s[i:])
 		rs = append(rs, r)
@@ -91,7 +92,10 @@ func (m *regexMatcher) matches(dst []mspan, s []byte) []mspan {
 	if len(s) == 0 {
 		return dst
 	}
-	rs, offs := decodeRunes(s)
+	rb := runeBufs.Get().(*runeBuf)
+	defer runeBufs.Put(rb)
+	rs, offs := decodeRunes(s, rb.rs, rb.offs)
+	rb.rs, rb.offs = rs, offs
 	prev, lastEnd, start := 0, -1, 0
 	for start <= len(rs) {
 		mt, err := m.re.FindRunesMatchStartingAt(rs, start)
@@ -163,6 +167,13 @@ var runPatterns = map[string]runMatcher{
 		return r >= 0x4E00 && r <= 0x9FA5 || r >= 0x3040 && r <= 0x309F || r >= 0x30A0 && r <= 0x30FF
 	}, 0},
 }
+
+type runeBuf struct {
+	rs   []rune
+	offs []int
+}
+
+var runeBufs = sync.Pool{New: func() any { return new(runeBuf) }}
 
 // stringMatcher matches a literal (HF escapes String patterns into a regex).
 type stringMatcher struct{ lit []byte }
