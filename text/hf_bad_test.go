@@ -220,7 +220,9 @@ func FuzzLoadHF(f *testing.F) {
 		`"decoder":{"type":"Sequence","decoders":[{"type":"Replace","pattern":{"String":"▁"},"content":" "},{"type":"ByteFallback"},{"type":"Fuse"},{"type":"Strip","content":" ","start":1,"stop":1}]}}`))
 	f.Add([]byte(`{"model":{"vocab":{},"merges":[]}}`))
 	f.Add([]byte(`{}`))
+	old := hfRegexTimeout
 	hfRegexTimeout = 50 * time.Millisecond
+	f.Cleanup(func() { hfRegexTimeout = old })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, err := parseHF(data)
 		if err != nil {
