@@ -41,13 +41,10 @@ var fft400x4Table = func() *fft400x4Tab {
 // power400x4Windowed writes |rfft(x_f·w)_k|² into dst[k][f] for the four
 // frames x_f = x[off_f : off_f+400].
 func power400x4Windowed(b *fft400x4Buf, dst *[201][4]float64, x []float32, off *[4]int, w *[400]float64) {
-	for f, o := range off {
-		s := (*[400]float32)(x[o : o+400])
-		for j := range 200 {
-			b.pr[j][f] = float64(s[2*j]) * w[2*j]
-			b.pi[j][f] = float64(s[2*j+1]) * w[2*j+1]
-		}
+	for _, o := range off {
+		_ = x[o : o+400]
 	}
+	pack400x4(b, &x[0], off, w)
 	fft400x4(b, fft400x4Table, dst)
 }
 

@@ -54,3 +54,9 @@ func log10x4(dst *float64, src *float64, n int, k *logConsts)
 //
 //go:noescape
 func whisperOutx4(out *float32, src *float64, n int, k *logConsts)
+
+// pack400x4 (generated) fills b.pr/b.pi with the four windowed frames
+// x[off[f]:off[f]+400]·w (bounds checked by the caller).
+//
+//go:noescape
+func pack400x4(b *fft400x4Buf, x *float32, off *[4]int, w *[400]float64)

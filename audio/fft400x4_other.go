@@ -19,3 +19,7 @@ func log10x4(dst *float64, src *float64, n int, k *logConsts) {
 func whisperOutx4(out *float32, src *float64, n int, k *logConsts) {
 	panic("whisperOutx4: no AVX2 kernel on this platform")
 }
+
+func pack400x4(b *fft400x4Buf, x *float32, off *[4]int, w *[400]float64) {
+	panic("pack400x4: no AVX2 kernel on this platform")
+}

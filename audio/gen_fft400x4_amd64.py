@@ -230,6 +230,31 @@ e("VMOVUPS X7, (DI)")
 e("ADDQ $32, SI"); e("ADDQ $16, DI"); e("DECQ CX"); e("JNZ wloop")
 L("wdone")
 e("VZEROUPPER"); e("RET")
+print("\n".join(out)); out.clear()
+
+# pack400x4: pr/pi[j][f] = x_f[2j]·w[2j], x_f[2j+1]·w[2j+1]: per four
+# samples, convert and window each frame's row, then a 4×4 transpose.
+print("\n// func pack400x4(b *fft400x4Buf, x *float32, off *[4]int, w *[400]float64)")
+print("TEXT ·pack400x4(SB), NOSPLIT, $0-32")
+e("MOVQ b+0(FP), DI"); e("MOVQ x+8(FP), SI"); e("MOVQ off+16(FP), AX"); e("MOVQ w+24(FP), DX")
+e("MOVQ 0(AX), R8"); e("LEAQ (SI)(R8*4), R8")
+e("MOVQ 8(AX), R9"); e("LEAQ (SI)(R9*4), R9")
+e("MOVQ 16(AX), R10"); e("LEAQ (SI)(R10*4), R10")
+e("MOVQ 24(AX), R11"); e("LEAQ (SI)(R11*4), R11")
+e("MOVQ $100, CX")
+L("ploop")
+e("VMOVUPD (DX), Y8")
+for f, r in enumerate(("R8", "R9", "R10", "R11")):
+    e(f"VCVTPS2PD ({r}), Y{f}"); e(f"VMULPD Y8, Y{f}, Y{f}")
+e("VUNPCKLPD Y1, Y0, Y4"); e("VUNPCKHPD Y1, Y0, Y5"); e("VUNPCKLPD Y3, Y2, Y6"); e("VUNPCKHPD Y3, Y2, Y7")
+e("VPERM2F128 $0x20, Y6, Y4, Y0"); e("VPERM2F128 $0x20, Y7, Y5, Y1")
+e("VPERM2F128 $0x31, Y6, Y4, Y2"); e("VPERM2F128 $0x31, Y7, Y5, Y3")
+e(f"VMOVUPD Y0, {PR}(DI)"); e(f"VMOVUPD Y1, {PI}(DI)"); e(f"VMOVUPD Y2, {PR+V}(DI)"); e(f"VMOVUPD Y3, {PI+V}(DI)")
+for r in ("R8", "R9", "R10", "R11"):
+    e(f"ADDQ $16, {r}")
+e("ADDQ $32, DX"); e("ADDQ $64, DI")
+e("DECQ CX"); e("JNZ ploop")
+e("VZEROUPPER"); e("RET")
 print("\n".join(out))
 print('''
 // func cpuid(eax, ecx uint32) (a, b, c, d uint32)
