@@ -6,7 +6,9 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
@@ -30,6 +32,7 @@ func benchPreset(b *testing.B, cfg Config) {
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	defer cpuMs(b)()
 	for b.Loop() {
 		toks, err := tk.Tokenize(context.Background(), data)
 		if err != nil {
@@ -46,6 +49,7 @@ func BenchmarkTokenizeQwen2VL(b *testing.B) {
 
 func BenchmarkDecodeJPEG(b *testing.B) {
 	data := benchInput(b)
+	defer cpuMs(b)()
 	for b.Loop() {
 		if _, err := decodeRGB(data, decodeOptions{maxPixels: DefaultMaxPixels, maxFileBytes: -1}); err != nil {
 			b.Fatal(err)
@@ -58,6 +62,7 @@ func BenchmarkResizeBicubic640x480To224(b *testing.B) {
 	for i := range src {
 		src[i] = uint8(i * 7)
 	}
+	defer cpuMs(b)()
 	for b.Loop() {
 		resizePIL(src, 640, 480, 3, 224, 224, Bicubic)
 	}
@@ -71,6 +76,7 @@ func benchResize(b *testing.B, ow, oh int, f Filter) {
 		b.Fatal(err)
 	}
 	img := d.rgb
+	defer cpuMs(b)()
 	for b.Loop() {
 		resizePIL(img.Pix, img.W, img.H, 3, ow, oh, f)
 	}
@@ -83,7 +89,21 @@ func BenchmarkJPEGToRGB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer cpuMs(b)()
 	for b.Loop() {
 		toRGB(m, "jpeg")
 	}
+}
+
+// cpuMs reports process CPU time per op (steadier than wall time on the
+// shared machine): call as `defer cpuMs(b)()` just before the loop.
+func cpuMs(b *testing.B) func() {
+	c0 := cpuTime()
+	return func() { b.ReportMetric(float64(cpuTime()-c0)/1e6/float64(b.N), "cpu-ms/op") }
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -262,6 +262,27 @@ func horizontalPass(dst, src []uint8, w, ch, ow, y0, y1 int, c coeffs) {
 	srow := w * ch
 	drow := ow * ch
 	if ch == 3 {
+		// Windows padded to the longest one (zero weights, start moved left
+		// at the right edge) so that an unrolled kernel can take every
+		// output pixel with one bounds check per window.
+		nmax := 0
+		for xx := 0; xx < ow; xx++ {
+			nmax = max(nmax, int(c.bounds[2*xx+1]))
+		}
+		if nmax >= 2 && nmax <= 9 && nmax <= w {
+			xs := make([]int32, ow)
+			kp := make([]int32, ow*nmax)
+			for xx := 0; xx < ow; xx++ {
+				xmin, n := int(c.bounds[2*xx]), int(c.bounds[2*xx+1])
+				x0 := min(xmin, w-nmax)
+				xs[xx] = int32(x0)
+				copy(kp[xx*nmax+xmin-x0:], c.k[xx*ks:xx*ks+n])
+			}
+			for y := y0; y < y1; y++ {
+				hRow3(dst[(y-y0)*drow:(y-y0+1)*drow], src[y*srow:(y+1)*srow], xs, kp, nmax)
+			}
+			return
+		}
 		// Per output pixel: the window's offset and length, then the taps in
 		// pairs over interleaved RGB with three accumulators. Integer sums
 		// wrap associatively, so the pairing gives Pillow's exact result.
