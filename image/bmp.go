@@ -38,7 +38,7 @@ func decodeBMPExtra(d []byte, maxPixels int64) (stdimage.Image, error) {
 		return nil, errBMP
 	}
 	if maxPixels >= 0 && int64(w)*int64(h) > maxPixels {
-		return nil, errorf(ErrTooManyPixels, "bmp header says %dx%d > MaxPixels %d", w, h, maxPixels)
+		return nil, errorf(ErrTooManyPixels, "bmp header says %dx%d, over the limit of %d pixels; if the image is genuine, raise the limit (tokenize run --max-image-pixels N, Config.MaxImagePixels)", w, h, maxPixels)
 	}
 	switch {
 	case (comp == 1 && bpp == 8) || (comp == 2 && bpp == 4):

@@ -157,7 +157,7 @@ func decodeRGB(data []byte, o decodeOptions) (res *decoded, err error) {
 		return nil, errorf(ErrInvalidSize, "%s header says %dx%d", format, cfg.Width, cfg.Height)
 	}
 	if o.maxPixels >= 0 && int64(cfg.Width)*int64(cfg.Height) > o.maxPixels {
-		return nil, errorf(ErrTooManyPixels, "%s header says %dx%d = %d pixels > MaxPixels %d; raise MaxPixels if the image is genuine",
+		return nil, errorf(ErrTooManyPixels, "%s header says %dx%d = %d pixels, over the limit of %d; if the image is genuine, raise the limit (tokenize run --max-image-pixels N, Config.MaxImagePixels)",
 			format, cfg.Width, cfg.Height, int64(cfg.Width)*int64(cfg.Height), o.maxPixels)
 	}
 	img, err := decodeImage(format, data, o.maxPixels)
@@ -169,7 +169,7 @@ func decodeRGB(data []byte, o decodeOptions) (res *decoded, err error) {
 		return nil, errorf(ErrInvalidSize, "%s decoded to an empty image", format)
 	}
 	if o.maxPixels >= 0 && int64(b.Dx())*int64(b.Dy()) > o.maxPixels {
-		return nil, errorf(ErrTooManyPixels, "%s decoded to %dx%d > MaxPixels %d", format, b.Dx(), b.Dy(), o.maxPixels)
+		return nil, errorf(ErrTooManyPixels, "%s decoded to %dx%d, over the limit of %d pixels; if the image is genuine, raise the limit (tokenize run --max-image-pixels N, Config.MaxImagePixels)", format, b.Dx(), b.Dy(), o.maxPixels)
 	}
 	rgb := toRGB(img, format)
 	rgb.Mode = headerMode(format, data, rgb.Mode)

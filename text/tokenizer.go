@@ -133,13 +133,13 @@ func New(cfg Config) (*Tokenizer, error) {
 	t.pattern = cfg.Pattern
 	if t.pattern == "" {
 		if defaults == nil {
-			return nil, fmt.Errorf("text: Config.Pattern is required for rank file %s; use gpt2, cl100k, o200k, llama3 or qwen2", cfg.Encoding)
+			return nil, fmt.Errorf("%w (%s); set Config.Pattern: %s", ErrNoPattern, cfg.Encoding, strings.Join(Patterns, ", "))
 		}
 		t.pattern = defaults.pattern
 	}
 	split, ok := pretok.Lookup(t.pattern)
 	if !ok {
-		return nil, fmt.Errorf("text: unknown Config.Pattern %q; use gpt2, cl100k, o200k, llama3 or qwen2", t.pattern)
+		return nil, fmt.Errorf("%w %q (Config.Pattern); use %s", ErrUnknownPattern, t.pattern, strings.Join(Patterns, ", "))
 	}
 	t.split = split
 
@@ -170,7 +170,7 @@ func New(cfg Config) (*Tokenizer, error) {
 		}
 		id, ok := t.special[name]
 		if !ok {
-			return nil, fmt.Errorf("text: AllowedSpecial %q is not a special token of %s; known: %s", name, t.name, strings.Join(slices.Sorted(maps.Keys(t.special)), " "))
+			return nil, &SpecialTokenError{Role: "allowed special", Token: name, Encoding: t.name, Known: slices.Sorted(maps.Keys(t.special))}
 		}
 		allowed[name] = id
 	}
@@ -181,11 +181,11 @@ func New(cfg Config) (*Tokenizer, error) {
 
 	if cfg.AddBOS {
 		if cfg.BOS == "" {
-			return nil, fmt.Errorf("text: AddBOS needs Config.BOS, the text of a special token (%s has no BOS of its own)", t.name)
+			return nil, fmt.Errorf("%w: set Config.BOS to the text of a special token (%s has no BOS of its own)", ErrNoBOS, t.name)
 		}
 		id, ok := t.special[cfg.BOS]
 		if !ok {
-			return nil, fmt.Errorf("text: BOS %q is not a special token of %s; add it to SpecialTokens", cfg.BOS, t.name)
+			return nil, &SpecialTokenError{Role: "BOS", Token: cfg.BOS, Encoding: t.name, Known: slices.Sorted(maps.Keys(t.special))}
 		}
 		t.bos = id
 	}
@@ -195,7 +195,7 @@ func New(cfg Config) (*Tokenizer, error) {
 		}
 		id, ok := t.special[t.cfg.EOS]
 		if !ok {
-			return nil, fmt.Errorf("text: EOS %q is not a special token of %s; set Config.EOS or add it to SpecialTokens", t.cfg.EOS, t.name)
+			return nil, &SpecialTokenError{Role: "EOS", Token: t.cfg.EOS, Encoding: t.name, Known: slices.Sorted(maps.Keys(t.special))}
 		}
 		t.eos = id
 	}

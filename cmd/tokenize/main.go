@@ -38,6 +38,11 @@ type usageError struct{ error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// inputError is a well-formed command whose input is wrong (an unknown
+// token id to decode): exit 1, like a usage error, but without the usage
+// hint, which would not help.
+type inputError struct{ error }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
@@ -58,7 +63,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	code := exitCode(err)
 	fmt.Fprintf(stderr, "tokenize: %v\n", err)
-	if code == exitUsage && !errors.As(err, new(*pipeline.ConfigError)) {
+	if code == exitUsage && errors.As(err, new(usageError)) {
 		fmt.Fprintln(stderr, "Run 'tokenize --help' (or 'tokenize COMMAND --help') for usage.")
 	}
 	return code
@@ -67,9 +72,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // exitCode maps an error to the documented exit code.
 func exitCode(err error) int {
 	var ue usageError
+	var ie inputError
 	var ce *pipeline.ConfigError
 	switch {
-	case errors.As(err, &ue), errors.As(err, &ce):
+	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &ce):
 		return exitUsage
 	case errors.Is(err, pipeline.ErrStopped):
 		return exitStopped

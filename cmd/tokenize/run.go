@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -60,9 +61,33 @@ func (f *textFlags) tokenizer() (*text.Tokenizer, error) {
 	}
 	t, err := text.New(cfg)
 	if err != nil {
-		return nil, usagef("text tokenizer: %v", err)
+		return nil, f.explain(err)
 	}
 	return t, nil
+}
+
+// explain says a text.New error in terms of the command's flags.
+func (f *textFlags) explain(err error) error {
+	var se *text.SpecialTokenError
+	switch {
+	case errors.Is(err, text.ErrNoBOS):
+		return usagef("--bos needs a BOS token: pass --bos-token NAME (%s has none by default)", f.encoding)
+	case errors.Is(err, text.ErrNoPattern):
+		return usagef("--pattern is required for a .tiktoken file (%s is no known encoding): one of %s", f.encoding, strings.Join(text.Patterns, ", "))
+	case errors.Is(err, text.ErrUnknownPattern):
+		return usagef("--pattern %q: want one of %s", f.pattern, strings.Join(text.Patterns, ", "))
+	case errors.As(err, &se):
+		flag, given := map[string]string{"BOS": "--bos-token", "EOS": "--eos-token", "allowed special": "--allow-special"}[se.Role], ""
+		if se.Role == "EOS" && f.eosToken == "" {
+			given = " (the default of --eos)"
+		}
+		known := "none"
+		if len(se.Known) > 0 {
+			known = strings.Join(se.Known, " ")
+		}
+		return usagef("%s %q%s is not a special token of %s (it has: %s); pick one of those, or add it with --special-token NAME=ID", flag, se.Token, given, se.Encoding, known)
+	}
+	return usagef("%v", err) // the text package's message, prefixed "text:"
 }
 
 // imageFlags configure the image tokenizer of `run`.
@@ -70,6 +95,7 @@ type imageFlags struct {
 	preset, dtype, background string
 	noEXIF                    bool
 	maxPixels                 int
+	maxImagePixels            int64
 }
 
 // defaultImagePreset is the smallest rows: every image becomes 14×14
@@ -96,6 +122,7 @@ func (f *imageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.background, "image-background", "none", `composite transparent pixels onto this colour: none (PIL convert("RGB"): alpha dropped), white, black or R,G,B`)
 	fl.BoolVar(&f.noEXIF, "no-exif", false, "do not apply the EXIF orientation of images")
 	fl.IntVar(&f.maxPixels, "max-pixels", 0, "pixel budget of the resized image for presets that have one (qwen2-vl, qwen2.5-vl; default: the preset's)")
+	fl.Int64Var(&f.maxImagePixels, "max-image-pixels", image.DefaultMaxPixels, "larger images (by their header) become too_large rows before decoding, a guard against decompression bombs (default PIL's limit); -1: no limit")
 }
 
 func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
@@ -121,10 +148,14 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 		}
 		bg = &c
 	}
+	if f.maxImagePixels == 0 || f.maxImagePixels < -1 {
+		return nil, usagef("--max-image-pixels %d: want a positive pixel count, or -1 for no limit", f.maxImagePixels)
+	}
 	if f.maxPixels < 0 {
 		return nil, usagef("--max-pixels %d: want a positive pixel count", f.maxPixels)
 	}
-	t, err := image.New(image.Config{Preset: f.preset, PatchDType: f.dtype, Background: bg, DisableEXIF: f.noEXIF, MaxPixels: f.maxPixels})
+	t, err := image.New(image.Config{Preset: f.preset, PatchDType: f.dtype, Background: bg, DisableEXIF: f.noEXIF, MaxPixels: f.maxPixels,
+		MaxImagePixels: f.maxImagePixels})
 	if err != nil {
 		return nil, usagef("image tokenizer: %v", err)
 	}

@@ -85,7 +85,7 @@ gives x back, even for invalid UTF-8. An unknown id is an error (exit 1).`,
 			}
 			out, err := t.Decode(nil, ids)
 			if err != nil {
-				return usagef("%v", err)
+				return inputError{err}
 			}
 			_, err = cmd.OutOrStdout().Write(out)
 			return err

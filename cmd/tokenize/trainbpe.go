@@ -47,6 +47,12 @@ merged first, ties going to the lower ids (docs/text-training.md).`,
 			if special != "" {
 				cfg.SpecialTokens = strings.Split(special, ",")
 			}
+			if n := 256 + len(cfg.SpecialTokens); cfg.VocabSize < n {
+				return usagef("--vocab-size %d is too small: the 256 byte tokens and %d --special tokens alone take %d ids", cfg.VocabSize, len(cfg.SpecialTokens), n)
+			}
+			if cfg.VocabSize > 1<<24 {
+				return usagef("--vocab-size %d is above the limit of %d", cfg.VocabSize, 1<<24)
+			}
 			for _, a := range args {
 				if st, err := os.Stat(a); err != nil {
 					return usagef("corpus file: %v", err)
