@@ -143,17 +143,25 @@ func jpegToRGB(m *stdimage.YCbCr) *rgbImage {
 		yo := m.YOffset(b.Min.X, b.Min.Y+y)
 		yrow := m.Y[yo : yo+w]
 		dst := out.Pix[y*w*3 : (y+1)*w*3]
-		cbs, crs := cbU[:w], crU[:w]
-		for x, yv := range yrow {
-			yy := int32(yv) + 256
-			cb, cr := cbs[x], crs[x]
-			d := dst[x*3 : x*3+3 : x*3+3]
-			d[0] = clampTab[yy+jpegCrR[cr]]
-			d[1] = clampTab[yy+(jpegCbG[cb]+jpegCrG[cr])>>16]
-			d[2] = clampTab[yy+jpegCbB[cb]]
-		}
+		jpegRowToRGB(dst, yrow, cbU[:w], crU[:w])
 	}
 	return out
+}
+
+// jpegRowToRGB converts one row of full-resolution Y, Cb, Cr to RGB with
+// jdcolor.c's tables. Every index into clampTab is in [-179+256, 255+178+256]
+// by construction; the &1023 only lets the compiler drop the bounds check.
+func jpegRowToRGB(dst, yrow, cbs, crs []uint8) {
+	cbs, crs = cbs[:len(yrow)], crs[:len(yrow)]
+	dst = dst[:len(yrow)*3]
+	for x, yv := range yrow {
+		yy := int32(yv) + 256
+		cb, cr := cbs[x], crs[x]
+		d := (*[3]uint8)(dst[x*3:])
+		d[0] = clampTab[(yy+jpegCrR[cr])&1023]
+		d[1] = clampTab[(yy+(jpegCbG[cb]+jpegCrG[cr])>>16)&1023]
+		d[2] = clampTab[(yy+jpegCbB[cb])&1023]
+	}
 }
 
 // h2v2Row: libjpeg h2v2_fancy_upsample on one pair of column sums

@@ -347,6 +347,9 @@ func verticalPass(dst, src []uint8, w, ch, oh int, c coeffs) {
 		k := c.k[yy*ks : yy*ks+n]
 		out := dst[yy*row : (yy+1)*row]
 		rows := func(j int) []uint8 { return src[(ymin+j)*row : (ymin+j+1)*row] }
+		if vRows(out, src, ymin*row, k) {
+			continue
+		}
 		if n <= 4 {
 			var r [4][]uint8
 			var kk [4]int32

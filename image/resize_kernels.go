@@ -132,3 +132,130 @@ func hRow3N9(out, in []uint8, xs, k []int32) {
 		d[0], d[1], d[2] = clip8(s0), clip8(s1), clip8(s2)
 	}
 }
+
+// vRows writes one output row of the vertical pass from n = len(k) source
+// rows starting at src[off:] (row stride len(out)), unrolled for n in 1..8.
+// Returns false for longer windows.
+func vRows(out, src []uint8, off int, k []int32) bool {
+	switch len(k) {
+	case 1:
+		vRowsN1(out, src, off, k)
+	case 2:
+		vRowsN2(out, src, off, k)
+	case 3:
+		vRowsN3(out, src, off, k)
+	case 4:
+		vRowsN4(out, src, off, k)
+	case 5:
+		vRowsN5(out, src, off, k)
+	case 6:
+		vRowsN6(out, src, off, k)
+	case 7:
+		vRowsN7(out, src, off, k)
+	case 8:
+		vRowsN8(out, src, off, k)
+	default:
+		return false
+	}
+	return true
+}
+
+func vRowsN1(out, src []uint8, off int, k []int32) {
+	row := len(out)
+	kk := (*[1]int32)(k)
+	r0, k0 := src[off+0*row:][:row], kk[0]
+	for i := range out {
+		out[i] = clip8(int32(1<<(precisionBits-1)) + int32(r0[i])*k0)
+	}
+}
+
+func vRowsN2(out, src []uint8, off int, k []int32) {
+	row := len(out)
+	kk := (*[2]int32)(k)
+	r0, k0 := src[off+0*row:][:row], kk[0]
+	r1, k1 := src[off+1*row:][:row], kk[1]
+	for i := range out {
+		out[i] = clip8(int32(1<<(precisionBits-1)) + int32(r0[i])*k0 + int32(r1[i])*k1)
+	}
+}
+
+func vRowsN3(out, src []uint8, off int, k []int32) {
+	row := len(out)
+	kk := (*[3]int32)(k)
+	r0, k0 := src[off+0*row:][:row], kk[0]
+	r1, k1 := src[off+1*row:][:row], kk[1]
+	r2, k2 := src[off+2*row:][:row], kk[2]
+	for i := range out {
+		out[i] = clip8(int32(1<<(precisionBits-1)) + int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2)
+	}
+}
+
+func vRowsN4(out, src []uint8, off int, k []int32) {
+	row := len(out)
+	kk := (*[4]int32)(k)
+	r0, k0 := src[off+0*row:][:row], kk[0]
+	r1, k1 := src[off+1*row:][:row], kk[1]
+	r2, k2 := src[off+2*row:][:row], kk[2]
+	r3, k3 := src[off+3*row:][:row], kk[3]
+	for i := range out {
+		out[i] = clip8(int32(1<<(precisionBits-1)) + int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3)
+	}
+}
+
+func vRowsN5(out, src []uint8, off int, k []int32) {
+	row := len(out)
+	kk := (*[5]int32)(k)
+	r0, k0 := src[off+0*row:][:row], kk[0]
+	r1, k1 := src[off+1*row:][:row], kk[1]
+	r2, k2 := src[off+2*row:][:row], kk[2]
+	r3, k3 := src[off+3*row:][:row], kk[3]
+	r4, k4 := src[off+4*row:][:row], kk[4]
+	for i := range out {
+		out[i] = clip8(int32(1<<(precisionBits-1)) + int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3 + int32(r4[i])*k4)
+	}
+}
+
+func vRowsN6(out, src []uint8, off int, k []int32) {
+	row := len(out)
+	kk := (*[6]int32)(k)
+	r0, k0 := src[off+0*row:][:row], kk[0]
+	r1, k1 := src[off+1*row:][:row], kk[1]
+	r2, k2 := src[off+2*row:][:row], kk[2]
+	r3, k3 := src[off+3*row:][:row], kk[3]
+	r4, k4 := src[off+4*row:][:row], kk[4]
+	r5, k5 := src[off+5*row:][:row], kk[5]
+	for i := range out {
+		out[i] = clip8(int32(1<<(precisionBits-1)) + int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3 + int32(r4[i])*k4 + int32(r5[i])*k5)
+	}
+}
+
+func vRowsN7(out, src []uint8, off int, k []int32) {
+	row := len(out)
+	kk := (*[7]int32)(k)
+	r0, k0 := src[off+0*row:][:row], kk[0]
+	r1, k1 := src[off+1*row:][:row], kk[1]
+	r2, k2 := src[off+2*row:][:row], kk[2]
+	r3, k3 := src[off+3*row:][:row], kk[3]
+	r4, k4 := src[off+4*row:][:row], kk[4]
+	r5, k5 := src[off+5*row:][:row], kk[5]
+	r6, k6 := src[off+6*row:][:row], kk[6]
+	for i := range out {
+		out[i] = clip8(int32(1<<(precisionBits-1)) + int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3 + int32(r4[i])*k4 + int32(r5[i])*k5 + int32(r6[i])*k6)
+	}
+}
+
+func vRowsN8(out, src []uint8, off int, k []int32) {
+	row := len(out)
+	kk := (*[8]int32)(k)
+	r0, k0 := src[off+0*row:][:row], kk[0]
+	r1, k1 := src[off+1*row:][:row], kk[1]
+	r2, k2 := src[off+2*row:][:row], kk[2]
+	r3, k3 := src[off+3*row:][:row], kk[3]
+	r4, k4 := src[off+4*row:][:row], kk[4]
+	r5, k5 := src[off+5*row:][:row], kk[5]
+	r6, k6 := src[off+6*row:][:row], kk[6]
+	r7, k7 := src[off+7*row:][:row], kk[7]
+	for i := range out {
+		out[i] = clip8(int32(1<<(precisionBits-1)) + int32(r0[i])*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3 + int32(r4[i])*k4 + int32(r5[i])*k5 + int32(r6[i])*k6 + int32(r7[i])*k7)
+	}
+}

@@ -350,15 +350,21 @@ func (t *Tokenizer) patchify(tk *Tokens) {
 						row++
 						continue
 					}
+					// one pass over each patch row, split into the three planes
+					pl := T * p * p
+					for py := 0; py < p; py++ {
+						s := src[((y0+py)*W+x0)*3 : ((y0+py)*W+x0+p)*3]
+						o0 := dst[py*p : py*p+p]
+						o1 := dst[pl+py*p : pl+py*p+p]
+						o2 := dst[2*pl+py*p : 2*pl+py*p+p]
+						o1, o2 = o1[:len(o0)], o2[:len(o0)]
+						for px := range o0 {
+							q := (*[3]uint8)(s[px*3:])
+							o0[px], o1[px], o2[px] = q[0], q[1], q[2]
+						}
+					}
 					for c := 0; c < 3; c++ {
 						base := c * T * p * p
-						for py := 0; py < p; py++ {
-							s := src[((y0+py)*W+x0)*3+c:]
-							o := dst[base+py*p : base+py*p+p]
-							for px := range o {
-								o[px] = s[px*3]
-							}
-						}
 						for tt := 1; tt < T; tt++ {
 							copy(dst[base+tt*p*p:base+(tt+1)*p*p], dst[base:base+p*p])
 						}
@@ -384,14 +390,21 @@ func (t *Tokenizer) PatchValues(tk *Tokens) []float32 {
 		}
 		return out
 	}
+	// A channel's block holds TemporalPatchSize identical copies of its
+	// p×p samples: look up the first, copy it to the others.
 	per := tk.PatchDim / 3
+	one := per / t.r.temporal
 	for r := 0; r+tk.PatchDim <= len(tk.Patches); r += tk.PatchDim {
 		for c := 0; c < 3; c++ {
 			lut := &t.lut[c]
-			src := tk.Patches[r+c*per : r+(c+1)*per]
+			src := tk.Patches[r+c*per : r+c*per+one]
 			dst := out[r+c*per : r+(c+1)*per]
+			d := dst[:len(src)]
 			for i, v := range src {
-				dst[i] = lut[v]
+				d[i] = lut[v]
+			}
+			for o := one; o < per; o += one {
+				copy(dst[o:o+one], d)
 			}
 		}
 	}
