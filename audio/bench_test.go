@@ -101,16 +101,20 @@ func BenchmarkWhisper80Speech8s(b *testing.B) {
 
 func BenchmarkWhisper128Chunk30s(b *testing.B) {
 	x := noise(whisperSamples, 1)
+	c0 := cpuTime()
 	for b.Loop() {
 		WhisperLogMel(x, 128)
 	}
+	b.ReportMetric(float64(cpuTime()-c0)/1e6/float64(b.N), "cpu-ms/op")
 }
 
 func BenchmarkAST10s(b *testing.B) {
 	x := noise(163840, 2)
+	c0 := cpuTime()
 	for b.Loop() {
 		ASTFeatures(x)
 	}
+	b.ReportMetric(float64(cpuTime()-c0)/1e6/float64(b.N), "cpu-ms/op")
 }
 
 func BenchmarkResample44100To16000_30s(b *testing.B) {

@@ -5,6 +5,9 @@ import "math"
 // Four-frame layout of the n=400 FFT (see fft400x4_amd64.go). The offsets
 // of these fields are hard-coded in the generated assembly.
 
+// noX4 turns the AVX2 paths off (tests compare them with the scalar ones).
+var noX4 bool
+
 type fft400x4Buf struct {
 	pr, pi [200][4]float64 // packed windowed input; after stage 2 the 200-point DFT
 	ar, ai [200][4]float64 // after stage 1, at k1·8 + n2

@@ -60,3 +60,15 @@ func whisperOutx4(out *float32, src *float64, n int, k *logConsts)
 //
 //go:noescape
 func pack400x4(b *fft400x4Buf, x *float32, off *[4]int, w *[400]float64)
+
+// radix4x4 (generated) is one radix-4 Stockham stage (fft.go's stockham)
+// on four frames; see gen_fft400x4_amd64.py.
+//
+//go:noescape
+func radix4x4(x, y *[4]float64, tw *[4]float64, l, s, imOff int)
+
+// untanglex4 (generated) is realFFT.powerPacked's untangling on four
+// frames: dst[0..m] from the m-point result z.
+//
+//go:noescape
+func untanglex4(dst *[4]float64, z *[4]float64, twU *[4]float64, m, imOff int)

@@ -23,3 +23,11 @@ func whisperOutx4(out *float32, src *float64, n int, k *logConsts) {
 func pack400x4(b *fft400x4Buf, x *float32, off *[4]int, w *[400]float64) {
 	panic("pack400x4: no AVX2 kernel on this platform")
 }
+
+func radix4x4(x, y *[4]float64, tw *[4]float64, l, s, imOff int) {
+	panic("radix4x4: no AVX2 kernel on this platform")
+}
+
+func untanglex4(dst *[4]float64, z *[4]float64, twU *[4]float64, m, imOff int) {
+	panic("untanglex4: no AVX2 kernel on this platform")
+}

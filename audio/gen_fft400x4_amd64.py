@@ -255,6 +255,78 @@ for r in ("R8", "R9", "R10", "R11"):
 e("ADDQ $32, DX"); e("ADDQ $64, DI")
 e("DECQ CX"); e("JNZ ploop")
 e("VZEROUPPER"); e("RET")
+print("\n".join(out)); out.clear()
+
+# radix4x4: one radix-4 Stockham stage (stockham in fft.go, p = 4) on four
+# frames: for j < l, q < s the inputs x[q + s·(j + r·l)] go through a
+# 4-point DFT, are twiddled by tw[j][k] = W^(j·k) (k = 1..3, re/im, each a
+# broadcast vector) and land at y[q + s·(4j + k)]. Imaginary parts are
+# imOff bytes after the real ones, in x and in y.
+print("\n// func radix4x4(x, y *[4]float64, tw *[4]float64, l, s, imOff int)")
+print("TEXT ·radix4x4(SB), NOSPLIT, $0-48")
+e("MOVQ x+0(FP), SI"); e("MOVQ y+8(FP), DI"); e("MOVQ tw+16(FP), DX")
+e("MOVQ l+24(FP), R12"); e("MOVQ s+32(FP), R13"); e("MOVQ imOff+40(FP), R11")
+e("MOVQ R13, BX"); e("SHLQ $5, BX")            # s·32: output stride
+e("MOVQ R12, R14"); e("IMULQ BX, R14")         # l·s·32: input stride
+e("LEAQ (R14)(R14*2), R15")                    # 3·l·s·32
+e("LEAQ (BX)(BX*2), R10")                      # 3·s·32
+L("r4j")
+e("MOVQ R13, CX")
+L("r4q")
+e("LEAQ (SI)(R11*1), AX")                      # imag input
+e("VMOVUPD (SI), Y0"); e("VMOVUPD (SI)(R14*2), Y2"); e("VMOVUPD (SI)(R14*1), Y1"); e("VMOVUPD (SI)(R15*1), Y3")
+e("VADDPD Y2, Y0, Y4"); e("VSUBPD Y2, Y0, Y5"); e("VADDPD Y3, Y1, Y6"); e("VSUBPD Y3, Y1, Y7")   # t0r t1r t2r t3r
+e("VMOVUPD (AX), Y0"); e("VMOVUPD (AX)(R14*2), Y2"); e("VMOVUPD (AX)(R14*1), Y1"); e("VMOVUPD (AX)(R15*1), Y3")
+e("VADDPD Y2, Y0, Y8"); e("VSUBPD Y2, Y0, Y9"); e("VADDPD Y3, Y1, Y10"); e("VSUBPD Y3, Y1, Y11") # t0i t1i t2i t3i
+e("LEAQ (DI)(R11*1), AX")                      # imag output
+e("VADDPD Y6, Y4, Y0"); e("VMOVUPD Y0, (DI)"); e("VADDPD Y10, Y8, Y0"); e("VMOVUPD Y0, (AX)")   # y0 = t0+t2
+def cm(xr, xi, k, off):
+    wr, wi = f"{(k-1)*64}(DX)", f"{(k-1)*64+32}(DX)"
+    e(f"VMULPD {wr}, {xr}, Y0"); e(f"VMULPD {wi}, {xi}, Y1"); e("VSUBPD Y1, Y0, Y0"); e(f"VMOVUPD Y0, {off.format('DI')}")
+    e(f"VMULPD {wi}, {xr}, Y2"); e(f"VMULPD {wr}, {xi}, Y3"); e("VADDPD Y3, Y2, Y2"); e(f"VMOVUPD Y2, {off.format('AX')}")
+e("VADDPD Y11, Y5, Y12"); e("VSUBPD Y7, Y9, Y13"); cm("Y12", "Y13", 1, "({})(BX*1)")       # b1 = (t1r+t3i, t1i-t3r)
+e("VSUBPD Y6, Y4, Y12"); e("VSUBPD Y10, Y8, Y13"); cm("Y12", "Y13", 2, "({})(BX*2)")      # b2 = t0-t2
+e("VSUBPD Y11, Y5, Y12"); e("VADDPD Y7, Y9, Y13"); cm("Y12", "Y13", 3, "({})(R10*1)")     # b3 = (t1r-t3i, t1i+t3r)
+e("ADDQ $32, SI"); e("ADDQ $32, DI")
+e("DECQ CX"); e("JNZ r4q")
+e("ADDQ R10, DI"); e("ADDQ $192, DX")
+e("DECQ R12"); e("JNZ r4j")
+e("VZEROUPPER"); e("RET")
+
+# untanglex4: power[k] for k = 0..m of the packed real FFT whose m-point
+# complex result is z (imag at imOff bytes), twiddles twU[k] = W_2m^k as
+# (re, im) broadcast pairs, k = 0..m/2 (m even).
+print("\n".join(out)); out.clear()
+print("\n// func untanglex4(dst *[4]float64, z *[4]float64, twU *[4]float64, m, imOff int)")
+print("TEXT ·untanglex4(SB), NOSPLIT, $0-40")
+e("MOVQ dst+0(FP), R10"); e("MOVQ z+8(FP), R8"); e("MOVQ twU+16(FP), DX"); e("MOVQ m+24(FP), R12"); e("MOVQ imOff+32(FP), R11")
+e("LEAQ (R8)(R11*1), AX")
+e("VMOVUPD (R8), Y0"); e("VMOVUPD (AX), Y1")
+e("VADDPD Y1, Y0, Y2"); e("VMULPD Y2, Y2, Y2"); e("VMOVUPD Y2, 0(R10)")
+e("MOVQ R12, R13"); e("SHLQ $5, R13")           # m·32
+e("VSUBPD Y1, Y0, Y3"); e("VMULPD Y3, Y3, Y3"); e("VMOVUPD Y3, (R10)(R13*1)")
+e("LEAQ 32(R8), SI")
+e("LEAQ -32(R8)(R13*1), DI")
+e("LEAQ 64(DX), DX")
+e("LEAQ 32(R10), BX")
+e("LEAQ -32(R10)(R13*1), CX")
+e("MOVQ $0x3fe0000000000000, AX"); e("MOVQ AX, X15"); e("VBROADCASTSD X15, Y15")
+e("SHRQ $1, R12")
+L("u4loop")
+e("VMOVUPD 0(SI), Y0"); e("VMOVUPD (SI)(R11*1), Y1"); e("VMOVUPD 0(DI), Y2"); e("VMOVUPD (DI)(R11*1), Y3")
+e("VADDPD Y2, Y0, Y4"); e("VMULPD Y15, Y4, Y4")
+e("VSUBPD Y3, Y1, Y5"); e("VMULPD Y15, Y5, Y5")
+e("VADDPD Y3, Y1, Y6"); e("VMULPD Y15, Y6, Y6")
+e("VSUBPD Y0, Y2, Y7"); e("VMULPD Y15, Y7, Y7")
+e("VMULPD 0(DX), Y6, Y8"); e("VMULPD 32(DX), Y7, Y9"); e("VSUBPD Y9, Y8, Y8")
+e("VMULPD 0(DX), Y7, Y9"); e("VMULPD 32(DX), Y6, Y10"); e("VADDPD Y10, Y9, Y9")
+e("VADDPD Y8, Y4, Y10"); e("VADDPD Y9, Y5, Y11"); e("VMULPD Y10, Y10, Y10"); e("VMULPD Y11, Y11, Y11"); e("VADDPD Y11, Y10, Y10")
+e("VMOVUPD Y10, 0(BX)")
+e("VSUBPD Y8, Y4, Y12"); e("VSUBPD Y9, Y5, Y13"); e("VMULPD Y12, Y12, Y12"); e("VMULPD Y13, Y13, Y13"); e("VADDPD Y13, Y12, Y12")
+e("VMOVUPD Y12, 0(CX)")
+e("ADDQ $32, SI"); e("SUBQ $32, DI"); e("ADDQ $64, DX"); e("ADDQ $32, BX"); e("SUBQ $32, CX")
+e("DECQ R12"); e("JNZ u4loop")
+e("VZEROUPPER"); e("RET")
 print("\n".join(out))
 print('''
 // func cpuid(eax, ecx uint32) (a, b, c, d uint32)

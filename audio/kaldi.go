@@ -91,7 +91,17 @@ func KaldiFbank(x []float32) ([]float32, int) {
 	raw32 := make([]float32, astWin)
 	power := make([]float64, astNFFT/2+1)
 	mel := make([]float64, astMels)
-	for t := range n {
+	t0 := 0
+	if hasFFT400x4 && !noX4 {
+		if p := kaldiX4(); p != nil {
+			b := kaldiX4Pool.Get().(*kaldiX4Buf)
+			for ; t0+4 <= n; t0 += 4 {
+				kaldiFbankX4(p, b, out, x, t0)
+			}
+			kaldiX4Pool.Put(b)
+		}
+	}
+	for t := t0; t < n; t++ {
 		s := x[t*astShift : t*astShift+astWin]
 		// Time-domain steps in float32 as torchaudio does them (their
 		// rounding noise is what fills the near-empty low mel bins of

@@ -65,7 +65,7 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 	win := (*[whisperNFFT]float64)(whisperWindow)
 	maxE := 0.0
 	flat := whisperFlat[nMels]
-	x4 := hasFFT400x4
+	x4 := hasFFT400x4 && !noX4
 	for t := 0; t < whisperFrames; t++ {
 		lo := t*whisperHop - pad
 		if x4 && lo >= 0 && lo+3*whisperHop+whisperNFFT <= len(x) && t+4 <= whisperFrames {
@@ -133,7 +133,7 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 	}
 	lowOut := (low + 4) / 4
 	skip := math.Max(math.Pow(10, float64(floor))*(1-1e-4), 1e-10)
-	if hasFFT400x4 && len(mel)%4 == 0 {
+	if x4 && len(mel)%4 == 0 {
 		whisperOutx4(&out[0], &mel[0], len(mel), newLogConsts(skip, float64(low), floor))
 		return
 	}
