@@ -186,20 +186,29 @@ out.clear()
 # ln m = 2s·Σ_{k≤10} s^(2k)/(2k+1) (|s| ≤ 0.1716: truncation < 1e-17).
 MANT, ONE, SQRT2, HALF_, MAGIC, MAGICB, LOG2, TWOLN10, C0 = 0, 32, 64, 96, 128, 160, 192, 224, 256
 SKIP, LOW, FLOOR, FOUR, QUARTER = 608, 640, 672, 688, 704
-def log10():
-    e("VPSRLQ $52, Y0, Y1")
-    e(f"VANDPD {MANT}(R9), Y0, Y2"); e(f"VORPD {ONE}(R9), Y2, Y2")
-    e(f"VCMPPD $0x1E, {SQRT2}(R9), Y2, Y3")         # m > √2
-    e(f"VMULPD {HALF_}(R9), Y2, Y4"); e("VBLENDVPD Y3, Y4, Y2, Y2")
-    e("VPSUBQ Y3, Y1, Y1")                           # biased exponent + 1 where halved
-    e(f"VPOR {MAGIC}(R9), Y1, Y1"); e(f"VSUBPD {MAGICB}(R9), Y1, Y1")   # e as double
-    e(f"VSUBPD {ONE}(R9), Y2, Y5"); e(f"VADDPD {ONE}(R9), Y2, Y6"); e("VDIVPD Y6, Y5, Y5")
-    e("VMULPD Y5, Y5, Y6")
-    e(f"VMOVUPD {C0 + 10*32}(R9), Y7")
-    for k in range(9, -1, -1):
-        e("VMULPD Y6, Y7, Y7"); e(f"VADDPD {C0 + k*32}(R9), Y7, Y7")
-    e("VMULPD Y5, Y7, Y7"); e(f"VMULPD {TWOLN10}(R9), Y7, Y7")
-    e(f"VMULPD {LOG2}(R9), Y1, Y1"); e("VADDPD Y1, Y7, Y7")
+def log10(b=0):
+    """log10 of Y(b) into Y(b+7), using Y(b)..Y(b+7)."""
+    Y = lambda i: f"Y{i+b}"
+    e(f"VPSRLQ $52, {Y(0)}, {Y(1)}")
+    e(f"VANDPD {MANT}(R9), {Y(0)}, {Y(2)}"); e(f"VORPD {ONE}(R9), {Y(2)}, {Y(2)}")
+    e(f"VCMPPD $0x1E, {SQRT2}(R9), {Y(2)}, {Y(3)}")         # m > √2
+    e(f"VMULPD {HALF_}(R9), {Y(2)}, {Y(4)}"); e(f"VBLENDVPD {Y(3)}, {Y(4)}, {Y(2)}, {Y(2)}")
+    e(f"VPSUBQ {Y(3)}, {Y(1)}, {Y(1)}")                      # biased exponent + 1 where halved
+    e(f"VPOR {MAGIC}(R9), {Y(1)}, {Y(1)}"); e(f"VSUBPD {MAGICB}(R9), {Y(1)}, {Y(1)}")   # e as double
+    e(f"VSUBPD {ONE}(R9), {Y(2)}, {Y(5)}"); e(f"VADDPD {ONE}(R9), {Y(2)}, {Y(6)}"); e(f"VDIVPD {Y(6)}, {Y(5)}, {Y(5)}")
+    e(f"VMULPD {Y(5)}, {Y(5)}, {Y(6)}")
+    # Σ c_k s2^k, k ≤ 10, as even part + s2·odd part in s4 = s2² (two
+    # Horner chains of five steps instead of one of ten)
+    e(f"VMULPD {Y(6)}, {Y(6)}, {Y(4)}")                      # s4
+    e(f"VMOVUPD {C0 + 10*32}(R9), {Y(7)}")                   # even: c10, c8, ..., c0
+    for k in (8, 6, 4, 2, 0):
+        e(f"VMULPD {Y(4)}, {Y(7)}, {Y(7)}"); e(f"VADDPD {C0 + k*32}(R9), {Y(7)}, {Y(7)}")
+    e(f"VMOVUPD {C0 + 9*32}(R9), {Y(3)}")                    # odd: c9, c7, ..., c1
+    for k in (7, 5, 3, 1):
+        e(f"VMULPD {Y(4)}, {Y(3)}, {Y(3)}"); e(f"VADDPD {C0 + k*32}(R9), {Y(3)}, {Y(3)}")
+    e(f"VMULPD {Y(6)}, {Y(3)}, {Y(3)}"); e(f"VADDPD {Y(3)}, {Y(7)}, {Y(7)}")
+    e(f"VMULPD {Y(5)}, {Y(7)}, {Y(7)}"); e(f"VMULPD {TWOLN10}(R9), {Y(7)}, {Y(7)}")
+    e(f"VMULPD {LOG2}(R9), {Y(1)}, {Y(1)}"); e(f"VADDPD {Y(1)}, {Y(7)}, {Y(7)}")
 
 print("\n// func log10x4(dst *float64, src *float64, n int, k *logConsts)")
 print("TEXT ·log10x4(SB), NOSPLIT, $0-32")
@@ -214,20 +223,29 @@ L("ldone")
 e("VZEROUPPER"); e("RET")
 print("\n".join(out)); out.clear()
 
+def wout(b, off):
+    Y = lambda i: f"Y{i+b}"
+    e(f"VCMPPD $0x11, {SKIP}(R9), {Y(0)}, {Y(3)}")           # e < skip (LT_OQ)
+    e(f"VBLENDVPD {Y(3)}, {LOW}(R9), {Y(7)}, {Y(7)}")
+    e(f"VCVTPD2PSY {Y(7)}, X{b+7}")
+    e(f"VMAXPS {FLOOR}(R9), X{b+7}, X{b+7}")
+    e(f"VADDPS {FOUR}(R9), X{b+7}, X{b+7}"); e(f"VMULPS {QUARTER}(R9), X{b+7}, X{b+7}")
+    e(f"VMOVUPS X{b+7}, {off}(DI)")
+
 print("\n// func whisperOutx4(out *float32, src *float64, n int, k *logConsts)")
 print("TEXT ·whisperOutx4(SB), NOSPLIT, $0-32")
 e("MOVQ out+0(FP), DI"); e("MOVQ src+8(FP), SI"); e("MOVQ n+16(FP), CX"); e("MOVQ k+24(FP), R9")
-e("SHRQ $2, CX"); e("JZ wdone")
-L("wloop")
+e("MOVQ CX, DX"); e("SHRQ $3, CX"); e("JZ wtail")
+L("wloop8")
+e("VMOVUPD (SI), Y0"); e("VMOVUPD 32(SI), Y8")
+log10(0); log10(8)
+wout(0, 0); wout(8, 16)
+e("ADDQ $64, SI"); e("ADDQ $32, DI"); e("DECQ CX"); e("JNZ wloop8")
+L("wtail")
+e("TESTQ $4, DX"); e("JZ wdone")
 e("VMOVUPD (SI), Y0")
-log10()
-e(f"VCMPPD $0x11, {SKIP}(R9), Y0, Y3")           # e < skip (LT_OQ)
-e(f"VBLENDVPD Y3, {LOW}(R9), Y7, Y7")
-e("VCVTPD2PSY Y7, X7")
-e(f"VMAXPS {FLOOR}(R9), X7, X7")
-e(f"VADDPS {FOUR}(R9), X7, X7"); e(f"VMULPS {QUARTER}(R9), X7, X7")
-e("VMOVUPS X7, (DI)")
-e("ADDQ $32, SI"); e("ADDQ $16, DI"); e("DECQ CX"); e("JNZ wloop")
+log10(0)
+wout(0, 0)
 L("wdone")
 e("VZEROUPPER"); e("RET")
 print("\n".join(out)); out.clear()
