@@ -113,6 +113,11 @@ func jpegToRGB(m *stdimage.YCbCr) *rgbImage {
 			}
 			cb0, cb1 := crow(m.Cb, cy), crow(m.Cb, ny)
 			cr0, cr1 := crow(m.Cr, cy), crow(m.Cr, ny)
+			if hs == 2 {
+				yo := m.YOffset(b.Min.X, b.Min.Y+y)
+				h2v2RowRGB(out.Pix[y*w*3:(y+1)*w*3], m.Y[yo:yo+w], cb0, cb1, cr0, cr1)
+				continue
+			}
 			for i := 0; i < cw; i++ {
 				sumCb[i] = int32(cb0[i])*3 + int32(cb1[i])
 				sumCr[i] = int32(cr0[i])*3 + int32(cr1[i])
@@ -161,6 +166,51 @@ func jpegRowToRGB(dst, yrow, cbs, crs []uint8) {
 		d[0] = clampTab[(yy+jpegCrR[cr])&1023]
 		d[1] = clampTab[(yy+(jpegCbG[cb]+jpegCrG[cr])>>16)&1023]
 		d[2] = clampTab[(yy+jpegCbB[cb])&1023]
+	}
+}
+
+// h2v2RowRGB is h2v2Row on both chroma planes fused with jpegRowToRGB:
+// one output row from its Y row and the nearer (c0) and further (c1)
+// chroma rows, len(c0) = ceil(len(yrow)/2) ≥ 2. With the column sums
+// s[i] = 3·c0[i] + c1[i] extended by s[-1] = s[0] and s[n] = s[n-1],
+// h2v2Row's outputs are (3·s[i] + s[i-1] + 8)>>4 and (3·s[i] + s[i+1] + 7)>>4
+// everywhere, edges included.
+func h2v2RowRGB(dst, yrow, cb0, cb1, cr0, cr1 []uint8) {
+	n := len(cb0)
+	w := len(yrow)
+	cb1, cr0, cr1 = cb1[:n], cr0[:n], cr1[:n]
+	dst = dst[:w*3]
+	sb := int32(cb0[0])*3 + int32(cb1[0])
+	sr := int32(cr0[0])*3 + int32(cr1[0])
+	pb, pr := sb, sr
+	pix := func(x int, cb, cr int32) {
+		yy := int32(yrow[x]) + 256
+		d := (*[3]uint8)(dst[x*3:])
+		d[0] = clampTab[(yy+jpegCrR[uint8(cr)])&1023]
+		d[1] = clampTab[(yy+(jpegCbG[uint8(cb)]+jpegCrG[uint8(cr)])>>16)&1023]
+		d[2] = clampTab[(yy+jpegCbB[uint8(cb)])&1023]
+	}
+	for i := 0; i < n-1; i++ {
+		nb := int32(cb0[i+1])*3 + int32(cb1[i+1])
+		nr := int32(cr0[i+1])*3 + int32(cr1[i+1])
+		y2 := (*[2]uint8)(yrow[2*i:])
+		d := (*[6]uint8)(dst[6*i:])
+		cb, cr := (3*sb+pb+8)>>4, (3*sr+pr+8)>>4
+		yy := int32(y2[0]) + 256
+		d[0] = clampTab[(yy+jpegCrR[uint8(cr)])&1023]
+		d[1] = clampTab[(yy+(jpegCbG[uint8(cb)]+jpegCrG[uint8(cr)])>>16)&1023]
+		d[2] = clampTab[(yy+jpegCbB[uint8(cb)])&1023]
+		cb, cr = (3*sb+nb+7)>>4, (3*sr+nr+7)>>4
+		yy = int32(y2[1]) + 256
+		d[3] = clampTab[(yy+jpegCrR[uint8(cr)])&1023]
+		d[4] = clampTab[(yy+(jpegCbG[uint8(cb)]+jpegCrG[uint8(cr)])>>16)&1023]
+		d[5] = clampTab[(yy+jpegCbB[uint8(cb)])&1023]
+		pb, pr, sb, sr = sb, sr, nb, nr
+	}
+	x := 2 * (n - 1)
+	pix(x, (3*sb+pb+8)>>4, (3*sr+pr+8)>>4)
+	if x+1 < w {
+		pix(x+1, (4*sb+7)>>4, (4*sr+7)>>4)
 	}
 }
 
