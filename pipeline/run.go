@@ -389,6 +389,9 @@ func prepareOutput(dir string, overwrite bool) error {
 	}
 	sort.Strings(old)
 	if !overwrite {
+		if len(old) == 1 {
+			return configErr("output directory %s already holds the output file %s; pass --overwrite to replace it or choose another -o", dir, old[0])
+		}
 		return configErr("output directory %s already holds %d output files (%s…); pass --overwrite to replace them or choose another -o",
 			dir, len(old), old[0])
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,15 +21,24 @@ func newInspectCmd() *cobra.Command {
 		Long: `inspect reads Arrow IPC files or streams (the format is detected from the
 content) and prints their schema, schema metadata, row and batch counts, error
 rows by kind, and num_tokens statistics: total, mean, min, p50, p99, max
-(nearest-rank percentiles over rows without an error).`,
+(nearest-rank percentiles over rows without an error).
+
+Exit codes: 0 when every FILE was read; 1 when a FILE is missing, unreadable
+or not an Arrow IPC file/stream (the others are still reported).`,
 		Example: `  tokenize inspect out/part-00000.arrow
   tokenize inspect --json out/part-*.arrow`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var bad []string
 			for _, p := range args {
 				rep, err := pipeline.Inspect(p)
 				if err != nil {
-					return err
+					if len(args) == 1 {
+						return inputError{err}
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "tokenize: %v\n", err)
+					bad = append(bad, p)
+					continue
 				}
 				if asJSON {
 					b, _ := json.MarshalIndent(rep, "", "  ")
@@ -36,6 +46,9 @@ rows by kind, and num_tokens statistics: total, mean, min, p50, p99, max
 					continue
 				}
 				printReport(cmd.OutOrStdout(), rep)
+			}
+			if len(bad) > 0 {
+				return inputError{fmt.Errorf("%d of %d files could not be read as Arrow: %s", len(bad), len(args), strings.Join(bad, ", "))}
 			}
 			return nil
 		},

@@ -103,3 +103,55 @@ func TestMaxImagePixels(t *testing.T) {
 		t.Errorf("default limit: %v, %d errors of %d rows", err, sum.Errors.Total, sum.Rows)
 	}
 }
+
+// TestEmptyFieldNamesAndPlurals: an empty --text-field/--id-field is a
+// usage error, not a silent fallback; one file is "1 file".
+func TestEmptyFieldNamesAndPlurals(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "a.jsonl")
+	os.WriteFile(in, []byte(`{"text":"hi"}`+"\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	for _, flag := range []string{"--text-field", "--id-field"} {
+		code, _, stderr := tokenize(t, "", "run", in, "-o", out, flag, "")
+		if code != 1 || !strings.Contains(stderr, "--text-field and --id-field need a JSONL field name") || !strings.Contains(stderr, usageHint) {
+			t.Errorf("%s '': exit %d, %s", flag, code, stderr)
+		}
+	}
+	code, _, stderr := tokenize(t, "", "run", in, "-o", out)
+	if code != 0 || !strings.Contains(stderr, "done: 1 record, 1 row, 1 token, 0 errors; 1 file,") {
+		t.Errorf("run: exit %d, %s", code, stderr)
+	}
+	os.Remove(filepath.Join(out, "_SUMMARY.json"))
+	code, _, stderr = tokenize(t, "", "run", in, "-o", out)
+	if code != 1 || !strings.Contains(stderr, "already holds the output file part-00000.arrow; pass --overwrite to replace it or choose another -o") {
+		t.Errorf("rerun: exit %d, %s", code, stderr)
+	}
+}
+
+// TestInspectExitCodes: a missing, non-Arrow or truncated file is exit 1
+// without the usage hint; with several files the good ones are reported.
+func TestInspectExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := tokenize(t, "", "run", filepath.Join(sample, "records.jsonl"), "-o", out, "-q"); code != 0 {
+		t.Fatal(stderr)
+	}
+	good := filepath.Join(out, "part-00000.arrow")
+	text := filepath.Join(dir, "notes.txt")
+	os.WriteFile(text, []byte("hello"), 0o644)
+	data, _ := os.ReadFile(good)
+	trunc := filepath.Join(dir, "trunc.arrow")
+	os.WriteFile(trunc, data[:len(data)/2], 0o644)
+	for _, bad := range []string{text, trunc, filepath.Join(dir, "missing.arrow"), dir} {
+		code, _, stderr := tokenize(t, "", "inspect", bad)
+		if code != 1 || !strings.Contains(stderr, bad) || strings.Contains(stderr, usageHint) {
+			t.Errorf("inspect %s: exit %d, %s", bad, code, stderr)
+		}
+	}
+	code, stdout, stderr := tokenize(t, "", "inspect", text, good)
+	if code != 1 || !strings.Contains(stdout, good+": Arrow IPC file") || !strings.Contains(stderr, "1 of 2 files could not be read as Arrow: "+text) {
+		t.Errorf("inspect bad good: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr := tokenize(t, "", "inspect", good); code != 0 {
+		t.Errorf("inspect good: exit %d %s", code, stderr)
+	}
+}

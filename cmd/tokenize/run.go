@@ -384,6 +384,9 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	if f.out == "" {
 		return usagef("missing -o DIR: where to write the Arrow files")
 	}
+	if f.textField == "" || f.idField == "" {
+		return usagef("--text-field and --id-field need a JSONL field name (defaults: text, id); an empty name matches no field")
+	}
 	if f.batchMiB < 16 || f.batchMiB > 64 {
 		return usagef("--batch-size %d: use 16 to 64 (MiB)", f.batchMiB)
 	}
@@ -543,14 +546,23 @@ func (p *progress) done() {
 	}
 }
 
+// plural is "1 file", "2 files".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.FormatInt(n, 10) + " " + noun + "s"
+}
+
 // report prints the end-of-job summary on stderr.
 func report(w io.Writer, s *pipeline.Summary) {
 	state := "done"
 	if !s.Completed {
 		state = "stopped (" + s.Stopped + ")"
 	}
-	fmt.Fprintf(w, "tokenize: %s: %d records, %d rows, %d tokens, %d errors; %d files, %.1f MB in %.2fs (%.1f MB/s, %.0f tokens/s) -> %s\n",
-		state, s.Records, s.Rows, s.Tokens, s.Errors.Total, len(s.Files), float64(s.BytesOut)/1e6,
+	fmt.Fprintf(w, "tokenize: %s: %s, %s, %s, %s; %s, %.1f MB in %.2fs (%.1f MB/s, %.0f tokens/s) -> %s\n",
+		state, plural(s.Records, "record"), plural(s.Rows, "row"), plural(s.Tokens, "token"), plural(s.Errors.Total, "error"),
+		plural(int64(len(s.Files)), "file"), float64(s.BytesOut)/1e6,
 		s.WallSeconds, s.MBPerSecond, s.TokensPerSecond, s.Output)
 	kinds := make([]string, 0, len(s.Errors.ByKind))
 	for k := range s.Errors.ByKind {
