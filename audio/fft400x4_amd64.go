@@ -72,3 +72,9 @@ func radix4x4(x, y *[4]float64, tw *[4]float64, l, s, imOff int)
 //
 //go:noescape
 func untanglex4(dst *[4]float64, z *[4]float64, twU *[4]float64, m, imOff int)
+
+// transpose4max (melx4_amd64.s): dst[f·rowStride+i] = src[i][f] for
+// i < n (n a multiple of 4), f < 4; mx[f] = max(mx[f], src[i][f]).
+//
+//go:noescape
+func transpose4max(dst *float64, src *[4]float64, n, rowStride int, mx *[4]float64)

@@ -31,3 +31,7 @@ func radix4x4(x, y *[4]float64, tw *[4]float64, l, s, imOff int) {
 func untanglex4(dst *[4]float64, z *[4]float64, twU *[4]float64, m, imOff int) {
 	panic("untanglex4: no AVX2 kernel on this platform")
 }
+
+func transpose4max(dst *float64, src *[4]float64, n, rowStride int, mx *[4]float64) {
+	panic("transpose4max: no AVX2 kernel on this platform")
+}

@@ -65,7 +65,8 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 	win := (*[whisperNFFT]float64)(whisperWindow)
 	maxE := 0.0
 	flat := whisperFlat[nMels]
-	x4 := hasFFT400x4 && !noX4
+	var mx4 [4]float64 // lane maxima of the four-frame path
+	x4 := hasFFT400x4 && !noX4 && nMels%4 == 0
 	for t := 0; t < whisperFrames; t++ {
 		lo := t*whisperHop - pad
 		if x4 && lo >= 0 && lo+3*whisperHop+whisperNFFT <= len(x) && t+4 <= whisperFrames {
@@ -73,16 +74,8 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 			off := [4]int{lo, lo + whisperHop, lo + 2*whisperHop, lo + 3*whisperHop}
 			power400x4Windowed(&sc.fft4, &sc.power4, x, &off, win)
 			flat.apply4(sc.mel4[:nMels], sc.power4[:])
-			for f := range 4 {
-				m := mel[(t+f)*nMels : (t+f+1)*nMels]
-				for i := range m {
-					v := sc.mel4[i][f&3]
-					m[i] = v
-					if v > maxE {
-						maxE = v
-					}
-				}
-			}
+			_ = mel[(t+4)*nMels-1]
+			transpose4max(&mel[t*nMels], &sc.mel4[0], nMels, nMels, &mx4)
 			t += 3
 			continue
 		}
@@ -120,6 +113,7 @@ func whisperChunk(out []float32, x []float32, bank *melBank) {
 			}
 		}
 	}
+	maxE = max(maxE, mx4[0], mx4[1], mx4[2], mx4[3])
 	// log10(max(e, 1e-10)) as float32, then max(·, max−8), (·+4)/4 in
 	// float32. Energies far below the floor need no log: they clamp.
 	maxv := float32(math.Log10(math.Max(maxE, 1e-10)))
