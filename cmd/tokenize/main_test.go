@@ -190,9 +190,7 @@ func TestRunImageFlags(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--patch-dtype", "float16"}, "float16 patches are not supported yet"},
-		{[]string{"--patch-dtype", "bfloat16"}, "not supported yet"},
-		{[]string{"--patch-dtype", "int8"}, "use uint8 or float32"},
+		{[]string{"--patch-dtype", "int8"}, "use uint8, float32, float16 or bfloat16"}, // half types: imageflags_test.go
 		{[]string{"--image-preset", "nope"}, "unknown preset"},
 		{[]string{"--max-pixels", "1003520"}, "has no pixel budget"},
 		{[]string{"--image-preset", "qwen2-vl", "--max-pixels", "100"}, "MinPixels <= MaxPixels"},

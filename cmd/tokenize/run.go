@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tokenfab/tokenfab/audio"
+	"github.com/tokenfab/tokenfab/codebook"
 	"github.com/tokenfab/tokenfab/image"
 	"github.com/tokenfab/tokenfab/pipeline"
 	"github.com/tokenfab/tokenfab/text"
@@ -96,6 +97,7 @@ type imageFlags struct {
 	noEXIF                    bool
 	maxPixels                 int
 	maxImagePixels            int64
+	codebook, palette         string
 }
 
 // defaultImagePreset is the smallest rows: every image becomes 14×14
@@ -108,8 +110,8 @@ const defaultImagePreset = "vit-base-patch16-224"
 var patchDTypes = map[string]string{
 	"uint8":    "",
 	"float32":  "",
-	"float16":  "float16 patches are not supported yet; use uint8 (lossless, the smallest) or float32",
-	"bfloat16": "bfloat16 patches are not supported yet; use uint8 (lossless, the smallest) or float32",
+	"float16":  "",
+	"bfloat16": "",
 }
 
 // backgrounds are the named --image-background colours.
@@ -118,7 +120,9 @@ var backgrounds = map[string]*[3]uint8{"none": nil, "white": {255, 255, 255}, "b
 func (f *imageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.preset, "image-preset", defaultImagePreset,
 		"image preset: "+strings.Join(image.Presets(), "|")+" (the default gives the smallest, fixed-size rows)")
-	fl.StringVar(&f.dtype, "patch-dtype", "uint8", "image patches column: uint8 (resized RGB samples, lossless; normalize with the metadata's mean/std) or float32 (normalized pixel values)")
+	fl.StringVar(&f.dtype, "patch-dtype", "uint8", "image patches column: uint8 (resized RGB samples, lossless; normalize with the metadata's mean/std), float32 (normalized pixel values), float16 or bfloat16 (normalized, rounded to nearest even; bfloat16 stored as uint16 bits). Video patches are uint8 or float32 only: with float16/bfloat16 the video_patches column is float32")
+	fl.StringVar(&f.codebook, "codebook", "", "patch k-means codebook (.npy or JSON, from tokenize train-codebook): image rows also get input_ids, the nearest centre of each patch")
+	fl.StringVar(&f.palette, "palette", "", "ImageGPT colour clusters for --image-preset igpt (.npy, or the checkpoint's preprocessor_config.json): image rows get input_ids, one per pixel")
 	fl.StringVar(&f.background, "image-background", "none", `composite transparent pixels onto this colour: none (PIL convert("RGB"): alpha dropped), white, black or R,G,B`)
 	fl.BoolVar(&f.noEXIF, "no-exif", false, "do not apply the EXIF orientation of images")
 	fl.IntVar(&f.maxPixels, "max-pixels", 0, "pixel budget of the resized image for presets that have one (qwen2-vl, qwen2.5-vl; default: the preset's)")
@@ -128,7 +132,7 @@ func (f *imageFlags) register(fl *pflag.FlagSet) {
 func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 	if why, ok := patchDTypes[f.dtype]; !ok || why != "" {
 		if why == "" {
-			why = "use uint8 or float32"
+			why = "use uint8, float32, float16 or bfloat16"
 		}
 		return nil, usagef("--patch-dtype %s: %s", f.dtype, why)
 	}
@@ -154,10 +158,30 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 	if f.maxPixels < 0 {
 		return nil, usagef("--max-pixels %d: want a positive pixel count", f.maxPixels)
 	}
-	t, err := image.New(image.Config{Preset: f.preset, PatchDType: f.dtype, Background: bg, DisableEXIF: f.noEXIF, MaxPixels: f.maxPixels,
-		MaxImagePixels: f.maxImagePixels})
+	cfg := image.Config{Preset: f.preset, PatchDType: f.dtype, Background: bg, DisableEXIF: f.noEXIF, MaxPixels: f.maxPixels,
+		MaxImagePixels: f.maxImagePixels}
+	if f.codebook != "" && f.palette != "" {
+		return nil, usagef("--codebook and --palette both give image input_ids; pass one")
+	}
+	if f.codebook != "" {
+		cb, err := codebook.Load(f.codebook)
+		if err != nil {
+			return nil, usagef("--codebook %s: %v", f.codebook, err)
+		}
+		cfg.Codebook = cb
+	}
+	if f.palette != "" {
+		pal, err := image.LoadPalette(f.palette)
+		if err != nil {
+			return nil, usagef("--palette: %v", err)
+		}
+		cfg.Palette = pal
+	} else if f.preset == "igpt" {
+		return nil, usagef("--image-preset igpt needs --palette PATH: the checkpoint's colour clusters (openai/imagegpt-*: preprocessor_config.json or a (512, 3) .npy)")
+	}
+	t, err := image.New(cfg)
 	if err != nil {
-		return nil, usagef("image tokenizer: %v", err)
+		return nil, usagef("%v", err) // the image package says "image: ..."
 	}
 	if f.maxPixels > 0 && t.Describe()["mode"] != image.ModeSmart {
 		return nil, usagef("--max-pixels: preset %s resizes to a fixed size and has no pixel budget (only the qwen presets do)", f.preset)
