@@ -13,6 +13,9 @@ type rgbImage struct {
 	Alpha []uint8
 	W, H  int
 	Mode  string // PIL mode the source opens as: "RGB", "RGBA", "L", "LA", "P", "CMYK", "I;16", "1"
+	// pooled: Pix came from getBytes and nothing else refers to it, so the
+	// single consumer may hand it back with putBytes once done.
+	pooled bool
 }
 
 // --- libjpeg YCbCr -> RGB (jdcolor.c, ISLOW tables, SCALEBITS = 16) ---
@@ -67,7 +70,8 @@ func jpegPixel(dst []uint8, y, cb, cr uint8) {
 func jpegToRGB(m *stdimage.YCbCr) *rgbImage {
 	b := m.Rect
 	w, h := b.Dx(), b.Dy()
-	out := &rgbImage{Pix: make([]uint8, w*h*3), W: w, H: h, Mode: "RGB"}
+	// every row is written in full below, so a recycled buffer will do
+	out := &rgbImage{Pix: getBytes(w * h * 3), W: w, H: h, Mode: "RGB", pooled: true}
 	var hs, vs int // chroma subsampling factors
 	switch m.SubsampleRatio {
 	case stdimage.YCbCrSubsampleRatio444:

@@ -182,6 +182,7 @@ func decodeRGB(data []byte, o decodeOptions) (res *decoded, err error) {
 		res.orientation = ori
 		if !o.noEXIF && ori != 1 {
 			rgb.Pix, rgb.W, rgb.H = orient(rgb.Pix, rgb.W, rgb.H, 3, ori)
+			rgb.pooled = false
 			if rgb.Alpha != nil {
 				rgb.Alpha, _, _ = orient(rgb.Alpha, res.storedW, res.storedH, 1, ori)
 			}

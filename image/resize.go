@@ -225,10 +225,11 @@ func resizePIL(src []uint8, w, h, ch, ow, oh int, f Filter) []uint8 {
 	// up to Pillow 12 always went horizontal first.
 	if needH && needV && oh < h && 2*(w-ow) < h-oh {
 		cv := precomputeCoeffs(h, oh, kn)
-		tmp := make([]uint8, oh*w*ch)
+		tmp := getBytes(oh * w * ch)
 		verticalPass(tmp, src, w, ch, oh, cv)
 		out := make([]uint8, oh*ow*ch)
 		horizontalPass(out, tmp, w, ch, ow, 0, oh, precomputeCoeffs(w, ow, kn))
+		putBytes(tmp)
 		return out
 	}
 	cv := precomputeCoeffs(h, oh, kn)
@@ -240,7 +241,12 @@ func resizePIL(src []uint8, w, h, ch, ow, oh int, f Filter) []uint8 {
 		if !needV {
 			yFirst, yLast = 0, h
 		}
-		tmp := make([]uint8, (yLast-yFirst)*ow*ch)
+		var tmp []uint8
+		if needV {
+			tmp = getBytes((yLast - yFirst) * ow * ch) // fully written, then dropped
+		} else {
+			tmp = make([]uint8, (yLast-yFirst)*ow*ch) // the result
+		}
 		horizontalPass(tmp, src, w, ch, ow, yFirst, yLast, ch0)
 		if needV {
 			for i := 0; i < oh; i++ {
@@ -252,6 +258,9 @@ func resizePIL(src []uint8, w, h, ch, ow, oh int, f Filter) []uint8 {
 	if needV {
 		out := make([]uint8, oh*curW*ch)
 		verticalPass(out, cur, curW, ch, oh, cv)
+		if needH {
+			putBytes(cur)
+		}
 		return out
 	}
 	return cur

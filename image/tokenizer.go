@@ -232,6 +232,10 @@ func (t *Tokenizer) fromDecoded(d *decoded) (*Tokens, error) {
 		pix = img.Pix // HF does not resize an image that fits
 	} else {
 		pix = resizePIL(img.Pix, img.W, img.H, 3, tw, th, r.resample)
+		if img.pooled { // a new slice came back; the decoded pixels are done with
+			putBytes(img.Pix)
+			img.Pix, img.pooled = nil, false
+		}
 	}
 	tk.ResizedWidth, tk.ResizedHeight = tw, th
 	w, h := tw, th
@@ -390,21 +394,17 @@ func (t *Tokenizer) PatchValues(tk *Tokens) []float32 {
 		}
 		return out
 	}
-	// A channel's block holds TemporalPatchSize identical copies of its
-	// p×p samples: look up the first, copy it to the others.
+	// (The temporal copies of a channel are not assumed equal: video
+	// tokens come here too, with different frames in them.)
 	per := tk.PatchDim / 3
-	one := per / t.r.temporal
 	for r := 0; r+tk.PatchDim <= len(tk.Patches); r += tk.PatchDim {
 		for c := 0; c < 3; c++ {
 			lut := &t.lut[c]
-			src := tk.Patches[r+c*per : r+c*per+one]
+			src := tk.Patches[r+c*per : r+(c+1)*per]
 			dst := out[r+c*per : r+(c+1)*per]
-			d := dst[:len(src)]
+			dst = dst[:len(src)]
 			for i, v := range src {
-				d[i] = lut[v]
-			}
-			for o := one; o < per; o += one {
-				copy(dst[o:o+one], d)
+				dst[i] = lut[v]
 			}
 		}
 	}
