@@ -82,3 +82,25 @@ func TestResizeMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// PatchValues is the LUT of every sample, whether or not a patch's
+// temporal runs are equal (video tokens put different frames in them).
+func TestPatchValuesTemporalRuns(t *testing.T) {
+	tk, err := New(Config{Preset: "qwen2-vl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	dim := 3 * 2 * 14 * 14
+	toks := &Tokens{PatchDim: dim, NumPatches: 3, Patches: make([]uint8, 3*dim)}
+	for i := range toks.Patches {
+		toks.Patches[i] = uint8(rng.IntN(256))
+	}
+	copy(toks.Patches[dim+196:dim+392], toks.Patches[dim:dim+196]) // one equal run
+	got := tk.PatchValues(toks)
+	for i, v := range toks.Patches {
+		if c := (i % dim) / (dim / 3); got[i] != tk.Normalize(c, v) {
+			t.Fatalf("sample %d: %v, want %v", i, got[i], tk.Normalize(c, v))
+		}
+	}
+}

@@ -394,17 +394,30 @@ func (t *Tokenizer) PatchValues(tk *Tokens) []float32 {
 		}
 		return out
 	}
-	// (The temporal copies of a channel are not assumed equal: video
-	// tokens come here too, with different frames in them.)
+	// A channel's block is TemporalPatchSize runs of p×p samples. For a
+	// still image they are copies of one another: a run equal to the first
+	// is copied as floats instead of looked up again. (Video tokens come
+	// here too, with different frames in the runs.)
 	per := tk.PatchDim / 3
+	one := per / max(t.r.temporal, 1)
 	for r := 0; r+tk.PatchDim <= len(tk.Patches); r += tk.PatchDim {
 		for c := 0; c < 3; c++ {
 			lut := &t.lut[c]
 			src := tk.Patches[r+c*per : r+(c+1)*per]
 			dst := out[r+c*per : r+(c+1)*per]
 			dst = dst[:len(src)]
-			for i, v := range src {
-				dst[i] = lut[v]
+			s0, d0 := src[:one], dst[:one]
+			for i, v := range s0 {
+				d0[i] = lut[v]
+			}
+			for o := one; o+one <= len(src); o += one {
+				if s, d := src[o:o+one], dst[o:o+one]; string(s) == string(s0) {
+					copy(d, d0)
+				} else {
+					for i, v := range s {
+						d[i] = lut[v]
+					}
+				}
 			}
 		}
 	}
