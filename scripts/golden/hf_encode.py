@@ -2,7 +2,7 @@
 
 Usage: hf_encode.py TOKENIZER_JSON[.gz]
 Reads JSON requests on stdin, one per line:
-  {"path": FILE, "add_special_tokens": bool, "offsets": bool}
+  {"path": FILE, "add_special_tokens": bool, "offsets": bool, ["ranges": [[s, e], ...]]}
 and prints one JSON line per request: {"ids": [...], "offsets": [[s, e], ...]}
 ("offsets" only when asked: Python's Encoding.offsets, in code points; then
 also "decoded": tok.decode(ids, skip_special_tokens=False)).
@@ -25,7 +25,17 @@ def main():
     for line in sys.stdin:
         req = json.loads(line)
         with open(req["path"], "rb") as f:
-            text = f.read().decode("utf-8")
+            raw = f.read()
+        if req.get("ranges"):
+            # Each [start, end) byte range is its own document; ids concatenated.
+            docs = [raw[s:e].decode("utf-8") for s, e in req["ranges"]]
+            ids = []
+            for enc in tok.encode_batch(docs, add_special_tokens=req["add_special_tokens"]):
+                ids.extend(enc.ids)
+            sys.stdout.write(json.dumps({"ids": ids}) + "\n")
+            sys.stdout.flush()
+            continue
+        text = raw.decode("utf-8")
         enc = tok.encode(text, add_special_tokens=req["add_special_tokens"])
         out = {"ids": enc.ids}
         if req.get("offsets"):
