@@ -25,6 +25,8 @@ import (
 
 // textFlags are the tokenizer flags shared by `run` and `text`.
 type textFlags struct {
+	fl                 *pflag.FlagSet // to tell which flags were given
+	tokenizerJSON      string
 	encoding, pattern  string
 	allowSpecial       []string
 	specialTokens      map[string]int64
@@ -35,6 +37,8 @@ type textFlags struct {
 // register adds the flags to fl; withDocFlags adds the per-document
 // BOS/EOS ones.
 func (f *textFlags) register(fl *pflag.FlagSet, withDocFlags bool) {
+	f.fl = fl
+	fl.StringVar(&f.tokenizerJSON, "tokenizer", "", "Hugging Face tokenizer.json (BPE; gzip ok) to use instead of --encoding; its own added tokens and post-processor (BOS/EOS template) apply")
 	fl.StringVar(&f.encoding, "encoding", "o200k_base",
 		"text encoding: "+strings.Join(text.Encodings(), "|")+", or the path of a .tiktoken rank file")
 	fl.StringVar(&f.pattern, "pattern", "", `pre-tokenizer for a .tiktoken file: gpt2|cl100k|o200k|llama3|qwen2 (embedded encodings use their own)`)
@@ -48,7 +52,23 @@ func (f *textFlags) register(fl *pflag.FlagSet, withDocFlags bool) {
 	}
 }
 
+// hfExclusive are the flags a tokenizer.json replaces: the file defines its
+// pre-tokenizer, special tokens and BOS/EOS template itself.
+var hfExclusive = []string{"encoding", "pattern", "allow-special", "special-token", "eos", "bos", "eos-token", "bos-token"}
+
 func (f *textFlags) tokenizer() (*text.Tokenizer, error) {
+	if f.tokenizerJSON != "" {
+		for _, name := range hfExclusive {
+			if f.fl != nil && f.fl.Changed(name) {
+				return nil, usagef("--%s does not apply with --tokenizer: the tokenizer.json defines its pre-tokenizer, special tokens and BOS/EOS template", name)
+			}
+		}
+		t, err := text.LoadHF(f.tokenizerJSON)
+		if err != nil {
+			return nil, usagef("--tokenizer %s: %v", f.tokenizerJSON, err)
+		}
+		return t, nil
+	}
 	cfg := text.Config{Encoding: f.encoding, Pattern: f.pattern, AllowedSpecial: f.allowSpecial,
 		AddBOS: f.bos, AddEOS: f.eos, BOS: f.bosToken, EOS: f.eosToken}
 	if len(f.specialTokens) > 0 {
