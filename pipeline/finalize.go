@@ -1,10 +1,10 @@
 package pipeline
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"sort"
 	"strings"
 
@@ -65,10 +65,18 @@ type ManifestFile struct {
 // marker exists and every file it lists has the recorded sha256), that no
 // other part file lies there, and writes manifest.json, the files of
 // layout, and _SUCCESS last. It changes no part file; rerunning it is safe.
-func Finalize(dir string, layout Layout) (*Manifest, error) {
+//
+// dir may be an object storage URL (s3://BUCKET/PREFIX, …; docs/batch.md):
+// markers are read and part files re-hashed from the store.
+func Finalize(dirName string, layout Layout) (*Manifest, error) {
 	if layout != LayoutPlain && layout != LayoutHF {
 		return nil, configErr("unknown layout %q: use hf, or none", layout)
 	}
+	dir, err := openOutDir(dirName)
+	if err != nil {
+		return nil, err
+	}
+	defer dir.close()
 	cfg, err := readJobConfig(dir)
 	if err != nil {
 		return nil, err
@@ -109,14 +117,14 @@ func Finalize(dir string, layout Layout) (*Manifest, error) {
 	if len(bad) > 0 {
 		return nil, configErr("%s: %s; rerun those shards with the same flags (they redo themselves), then finalize again", dir, strings.Join(bad, "; "))
 	}
-	ents, err := os.ReadDir(dir)
+	ents, err := dir.list("")
 	if err != nil {
 		return nil, err
 	}
 	var strays []string
-	for _, e := range ents {
-		if isOutputName(e.Name()) && strings.HasPrefix(e.Name(), "part-") && !listed[e.Name()] {
-			strays = append(strays, e.Name())
+	for _, n := range ents {
+		if isOutputName(n) && strings.HasPrefix(n, "part-") && !listed[n] {
+			strays = append(strays, n)
 		}
 	}
 	if len(strays) > 0 {
@@ -128,7 +136,7 @@ func Finalize(dir string, layout Layout) (*Manifest, error) {
 	}
 	var md arrow.Metadata
 	if cfg.Format != FormatMegatron { // no schema in .bin/.idx
-		if md, err = readSchemaMetadata(filepath.Join(dir, man.Files[0].Name), cfg.Format); err != nil {
+		if md, err = readSchemaMetadata(dir, man.Files[0].Name, cfg.Format); err != nil {
 			return nil, err
 		}
 	}
@@ -139,7 +147,7 @@ func Finalize(dir string, layout Layout) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(dir, ManifestName, append(data, '\n')); err != nil {
+	if err := dir.writeAtomic(ManifestName, append(data, '\n')); err != nil {
 		return nil, err
 	}
 	if layout == LayoutHF {
@@ -147,13 +155,13 @@ func Finalize(dir string, layout Layout) (*Manifest, error) {
 			return nil, err
 		}
 	}
-	return man, writeFileAtomic(dir, SuccessName, nil)
+	return man, dir.writeAtomic(SuccessName, nil)
 }
 
 // writeHFLayout writes what datasets.Dataset.save_to_disk writes next to
 // its data files: state.json (the files, in order) and dataset_info.json
 // (the features of the `huggingface` schema metadata).
-func writeHFLayout(dir string, man *Manifest) error {
+func writeHFLayout(dir outDir, man *Manifest) error {
 	type dataFile struct {
 		Filename string `json:"filename"`
 	}
@@ -183,32 +191,34 @@ func writeHFLayout(dir string, man *Manifest) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(dir, name, append(data, '\n')); err != nil {
+		if err := dir.writeAtomic(name, append(data, '\n')); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// readSchemaMetadata reads the schema metadata of an IPC file or stream.
-func readSchemaMetadata(path string, f Format) (arrow.Metadata, error) {
-	fh, err := os.Open(path)
+// readSchemaMetadata reads the schema metadata of an IPC file or stream
+// from its start: an IPC file is its 8-byte magic, then the stream's schema
+// message (the same schema as its footer's), so this streams from object
+// storage too.
+func readSchemaMetadata(dir outDir, name string, f Format) (arrow.Metadata, error) {
+	fh, err := dir.open(name)
 	if err != nil {
 		return arrow.Metadata{}, err
 	}
 	defer fh.Close()
-	if f == FormatArrowStream {
-		r, err := ipc.NewReader(fh)
-		if err != nil {
-			return arrow.Metadata{}, fmt.Errorf("reading the schema of %s: %w", path, err)
+	br := bufio.NewReader(fh)
+	if f != FormatArrowStream {
+		magic := make([]byte, 8)
+		if _, err := io.ReadFull(br, magic); err != nil || string(magic[:6]) != "ARROW1" {
+			return arrow.Metadata{}, fmt.Errorf("reading the schema of %s: not an Arrow IPC file", name)
 		}
-		defer r.Release()
-		return r.Schema().Metadata(), nil
 	}
-	r, err := ipc.NewFileReader(fh)
+	r, err := ipc.NewReader(br)
 	if err != nil {
-		return arrow.Metadata{}, fmt.Errorf("reading the schema of %s: %w", path, err)
+		return arrow.Metadata{}, fmt.Errorf("reading the schema of %s: %w", name, err)
 	}
-	defer r.Close()
+	defer r.Release()
 	return r.Schema().Metadata(), nil
 }

@@ -81,7 +81,12 @@ func (l *outputLock) release() {
 // lockRun takes the lock of this run's output: the directory's for an
 // unsharded run, the shard's for a sharded one. It creates the directories
 // it needs.
+//
+// Object storage has no lock (docs/batch.md, "Object storage"): nil.
 func lockRun(o Options) (*outputLock, error) {
+	if IsURL(o.OutputDir) {
+		return nil, nil
+	}
 	dir := o.OutputDir
 	if o.NumShards > 0 {
 		dir = filepath.Join(o.OutputDir, DoneDir)

@@ -114,7 +114,8 @@ func (w *partWriter) written() []FileInfo { return w.files }
 // a crash between the renames leaves a .bin without .idx that no marker
 // lists (a rerun of the shard deletes it; unsharded, --overwrite does).
 type megatronWriter struct {
-	dir          string
+	dir          string // local directory of temp files (out.staging())
+	out          outDir
 	name         func(seq int, ext string) string
 	uniqueTmp    bool
 	dtype        string
@@ -155,7 +156,10 @@ func newMegatronWriter(c writerConfig, dtype string) (*megatronWriter, error) {
 	if c.maxFileBytes <= 0 {
 		c.maxFileBytes = DefaultMaxFileBytes
 	}
-	return &megatronWriter{dir: c.dir, name: c.name, uniqueTmp: c.uniqueTmp, dtype: dtype,
+	if c.out == nil {
+		c.out = localDir(c.dir)
+	}
+	return &megatronWriter{dir: c.out.staging(), out: c.out, name: c.name, uniqueTmp: c.uniqueTmp, dtype: dtype,
 		code: dt.code, size: dt.size, max: dt.max, maxFileBytes: c.maxFileBytes}, nil
 }
 
@@ -182,7 +186,7 @@ func (w *megatronWriter) open() error {
 	}
 	buf := bufio.NewWriterSize(f, 1<<20)
 	w.cur = &megatronFile{f: f, buf: buf, cw: &countingWriter{w: buf, h: sha256.New()}, tmp: tmp,
-		base: filepath.Join(w.dir, base), docIndex: []int64{0}}
+		base: base, docIndex: []int64{0}}
 	w.next++
 	return nil
 }
@@ -279,10 +283,10 @@ func (w *megatronWriter) finish() error {
 		err = writeSynced(idxTmp, idx)
 	}
 	if err == nil {
-		err = os.Rename(p.tmp, binFinal)
+		err = w.out.publish(p.tmp, binFinal)
 	}
 	if err == nil {
-		err = os.Rename(idxTmp, idxFinal)
+		err = w.out.publish(idxTmp, idxFinal) // the commit point
 	}
 	if err != nil {
 		os.Remove(p.tmp)
@@ -294,7 +298,7 @@ func (w *megatronWriter) finish() error {
 	w.files = append(w.files,
 		FileInfo{Name: filepath.Base(binFinal), Rows: docs, Bytes: p.cw.n, SHA256: hex.EncodeToString(p.cw.h.Sum(nil))},
 		FileInfo{Name: filepath.Base(idxFinal), Rows: docs, Bytes: int64(len(idx)), SHA256: hex.EncodeToString(ih[:])})
-	return syncDir(w.dir)
+	return nil
 }
 
 // writeSynced creates path with data and fsyncs it.

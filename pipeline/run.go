@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -128,7 +127,13 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := o.resolveURLs(); err != nil { // object storage: pipeline/blob.go
+		return nil, err
+	}
 	absOut, _ := filepath.Abs(o.OutputDir)
+	if IsURL(o.OutputDir) {
+		absOut = o.OutputDir
+	}
 	if err := outputNotInput(o.Inputs, o.OutputDir); err != nil {
 		return nil, err
 	}
@@ -176,6 +181,12 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		mem: o.Allocator, schema: schema, lay: wlay, batchBytes: o.BatchBytes, batchRows: o.BatchRows, maxFileBytes: o.MaxFileBytes}
 	summaryName := SummaryName
 	var shard *ShardInfo
+	od, err := openOutDir(o.OutputDir) // a local directory or a bucket prefix
+	if err != nil {
+		return nil, err
+	}
+	defer od.close()
+	wc.out = od
 	lock, err := lockRun(o) // pipeline/lock.go: one writer per output (per shard)
 	if err != nil {
 		return nil, err
@@ -184,7 +195,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	wc.uniqueTmp = true
 	if o.NumShards > 0 {
 		var done *Marker
-		shard, done, err = planShard(o, schema, set)
+		shard, done, err = planShard(o, od, schema, set)
 		if err != nil {
 			return nil, err
 		}
@@ -193,7 +204,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		}
 		wc.name = shardPartName(o.ShardIndex, o.NumShards)
 		summaryName = shardSummaryName(o.ShardIndex, o.NumShards)
-	} else if err := prepareOutput(o.OutputDir, o.Overwrite); err != nil {
+	} else if err := prepareOutput(od, o.Overwrite); err != nil {
 		return nil, err
 	}
 	var pw *partWriter
@@ -245,10 +256,10 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	sum.finish(time.Since(start).Seconds(), out.written())
 	data, err := sum.marshal()
 	if err == nil {
-		err = writeFileAtomic(o.OutputDir, summaryName, data)
+		err = od.writeAtomic(summaryName, data)
 	}
 	if err == nil && werr == nil && sum.Completed && shard != nil {
-		err = writeMarker(o.OutputDir, shard.marker(sum)) // last: the shard is done
+		err = writeMarker(od, shard.marker(sum)) // last: the shard is done
 	}
 	switch {
 	case werr != nil:
@@ -343,6 +354,9 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 // would delete inputs). An output directory inside an input is fine: the
 // walk skips it. Paths are compared after resolving symlinks.
 func outputNotInput(inputs []string, out string) error {
+	if IsURL(out) {
+		return outputNotInputURL(inputs, out) // pipeline/blob.go
+	}
 	resolve := func(p string) string {
 		if r, err := filepath.EvalSymlinks(p); err == nil {
 			p = r
@@ -365,19 +379,18 @@ func outputNotInput(inputs []string, out string) error {
 
 // prepareOutput creates dir and makes sure no earlier job's files would be
 // mixed with this one's.
-func prepareOutput(dir string, overwrite bool) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return configErr("cannot create output directory: %v", err)
+func prepareOutput(dir outDir, overwrite bool) error {
+	if err := dir.mkdirs(false); err != nil {
+		return err
 	}
-	ents, err := os.ReadDir(dir)
+	ents, err := dir.list("")
 	if err != nil {
-		return configErr("cannot read output directory: %v", err)
+		return err
 	}
 	var old []string
-	for _, e := range ents {
-		name := e.Name()
+	for _, name := range ents {
 		if strings.HasPrefix(name, ".part-") && strings.HasSuffix(name, ".tmp") {
-			os.Remove(filepath.Join(dir, name)) // a crashed run's temp file: never a result
+			dir.remove(name) // a crashed run's temp file: never a result
 			continue
 		}
 		if isOutputName(name) {
@@ -396,7 +409,7 @@ func prepareOutput(dir string, overwrite bool) error {
 			dir, len(old), old[0])
 	}
 	for _, name := range old {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+		if err := dir.remove(name); err != nil {
 			return configErr("removing old output %s: %v", name, err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,7 +104,9 @@ func manifestHash(entries []entry) string {
 	h := sha256.New()
 	for _, e := range entries {
 		var mt int64
-		if e.err == nil {
+		if e.obj != nil {
+			mt = e.obj.modTime.UnixNano()
+		} else if e.err == nil {
 			var info os.FileInfo
 			var err error
 			if e.root == nil {
@@ -145,16 +146,16 @@ func configHash(schema *arrow.Schema, o Options, manifest string, n int) string 
 // prepareShard readies dir for shard i: it pins (or checks) the job
 // config, reports whether the shard's marker already validates, and if not
 // removes the shard's stale marker, part files and temp files.
-func prepareShard(dir string, i int, cfg jobConfig) (done *Marker, err error) {
-	if err := os.MkdirAll(filepath.Join(dir, DoneDir), 0o755); err != nil {
-		return nil, configErr("cannot create output directory: %v", err)
+func prepareShard(dir outDir, i int, cfg jobConfig) (done *Marker, err error) {
+	if err := dir.mkdirs(true); err != nil {
+		return nil, err
 	}
-	ents, err := os.ReadDir(dir)
+	ents, err := dir.list("")
 	if err != nil {
-		return nil, configErr("cannot read output directory: %v", err)
+		return nil, err
 	}
-	for _, e := range ents {
-		if n := e.Name(); isOutputName(n) && !strings.Contains(n, "-of-") {
+	for _, n := range ents {
+		if isOutputName(n) && !strings.Contains(n, "-of-") {
 			return nil, configErr("output directory %s holds the unsharded output %s; a sharded run needs its own -o (or delete that directory)", dir, n)
 		}
 	}
@@ -167,18 +168,17 @@ func prepareShard(dir string, i int, cfg jobConfig) (done *Marker, err error) {
 	// Not done: the job is no longer final, then the marker goes, then
 	// the shard's files.
 	for _, n := range []string{SuccessName, ManifestName} {
-		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := dir.remove(n); err != nil {
 			return nil, fmt.Errorf("removing %s of the finalized job: %w", n, err)
 		}
 	}
-	if err := os.Remove(filepath.Join(dir, DoneDir, markerName(i))); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := dir.remove(DoneDir + "/" + markerName(i)); err != nil {
 		return nil, fmt.Errorf("removing the stale marker of shard %d: %w", i, err)
 	}
 	prefix := fmt.Sprintf("part-%05d-of-", i)
-	for _, e := range ents {
-		n := e.Name()
+	for _, n := range ents {
 		if strings.HasPrefix(n, prefix) || (strings.HasPrefix(n, "."+prefix) && strings.HasSuffix(n, ".tmp")) {
-			if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := dir.remove(n); err != nil {
 				return nil, fmt.Errorf("removing the stale file %s of shard %d: %w", n, i, err)
 			}
 		}
@@ -188,13 +188,10 @@ func prepareShard(dir string, i int, cfg jobConfig) (done *Marker, err error) {
 
 // pinJobConfig creates DoneDir/_config.json if absent (atomically: link
 // fails when another shard won the race) and refuses a different one.
-func pinJobConfig(dir string, cfg jobConfig) error {
+func pinJobConfig(dir outDir, cfg jobConfig) error {
 	data, _ := json.MarshalIndent(cfg, "", "  ")
-	path := filepath.Join(dir, DoneDir, JobConfigName)
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if err := createExclusive(path, data); err != nil {
-			return fmt.Errorf("pinning the job config: %w", err)
-		}
+	if err := dir.createExclusive(DoneDir+"/"+JobConfigName, data); err != nil {
+		return fmt.Errorf("pinning the job config: %w", err)
 	}
 	old, err := readJobConfig(dir)
 	if err != nil {
@@ -214,9 +211,9 @@ func pinJobConfig(dir string, cfg jobConfig) error {
 	return nil
 }
 
-func readJobConfig(dir string) (jobConfig, error) {
+func readJobConfig(dir outDir) (jobConfig, error) {
 	var c jobConfig
-	data, err := os.ReadFile(filepath.Join(dir, DoneDir, JobConfigName))
+	data, err := dir.readFile(DoneDir + "/" + JobConfigName)
 	if err == nil {
 		err = json.Unmarshal(data, &c)
 	}
@@ -226,8 +223,8 @@ func readJobConfig(dir string) (jobConfig, error) {
 	return c, nil
 }
 
-func readMarker(dir string, i int) (*Marker, error) {
-	data, err := os.ReadFile(filepath.Join(dir, DoneDir, markerName(i)))
+func readMarker(dir outDir, i int) (*Marker, error) {
+	data, err := dir.readFile(DoneDir + "/" + markerName(i))
 	if err != nil {
 		return nil, err
 	}
@@ -240,12 +237,12 @@ func readMarker(dir string, i int) (*Marker, error) {
 
 // validate checks the marker against the config hash and re-hashes every
 // file it lists.
-func (m *Marker) validate(dir, cfgHash string) error {
+func (m *Marker) validate(dir outDir, cfgHash string) error {
 	if m.ConfigHash != cfgHash {
 		return fmt.Errorf("shard %d: marker config %.12s differs from the job's %.12s", m.Shard, m.ConfigHash, cfgHash)
 	}
 	for _, f := range m.Files {
-		sum, n, err := fileSHA256(filepath.Join(dir, f.Name))
+		sum, n, err := hashFile(dir, f.Name)
 		if err != nil {
 			return fmt.Errorf("shard %d: %w", m.Shard, err)
 		}
@@ -256,24 +253,13 @@ func (m *Marker) validate(dir, cfgHash string) error {
 	return nil
 }
 
-func fileSHA256(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	return hex.EncodeToString(h.Sum(nil)), n, err
-}
-
 // writeMarker publishes shard i's marker, the last file of the shard.
-func writeMarker(dir string, m *Marker) error {
+func writeMarker(dir outDir, m *Marker) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, DoneDir), markerName(m.Shard), append(data, '\n'))
+	return dir.writeAtomic(DoneDir+"/"+markerName(m.Shard), append(data, '\n'))
 }
 
 // createExclusive publishes a complete file at path unless one exists: it
@@ -311,10 +297,10 @@ func shardSummaryName(i, n int) string { return fmt.Sprintf("_SUMMARY-%05d-of-%0
 // planShard hashes the manifest and config, prepares the output directory
 // for shard o.ShardIndex and narrows set to the shard's entries. A non-nil
 // marker means the shard is already done.
-func planShard(o Options, schema *arrow.Schema, set *inputSet) (*ShardInfo, *Marker, error) {
+func planShard(o Options, out outDir, schema *arrow.Schema, set *inputSet) (*ShardInfo, *Marker, error) {
 	mh := manifestHash(set.entries)
 	ch := configHash(schema, o, mh, o.NumShards)
-	done, err := prepareShard(o.OutputDir, o.ShardIndex, jobConfig{NumShards: o.NumShards, ConfigHash: ch,
+	done, err := prepareShard(out, o.ShardIndex, jobConfig{NumShards: o.NumShards, ConfigHash: ch,
 		ManifestHash: mh, Entries: len(set.entries), Format: o.Format})
 	if err != nil {
 		return nil, nil, err

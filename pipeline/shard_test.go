@@ -87,7 +87,7 @@ func TestShardResumeSkipsDoneAndRedoesDamaged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m1, err := readMarker(out, 1)
+	m1, err := readMarker(localDir(out), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestShardResumeSkipsDoneAndRedoesDamaged(t *testing.T) {
 	if err != nil || sum.Shard.AlreadyDone {
 		t.Fatalf("rerun of a damaged shard: %v %+v", err, sum.Shard)
 	}
-	m1b, _ := readMarker(out, 1)
+	m1b, _ := readMarker(localDir(out), 1)
 	if !reflect.DeepEqual(m1b.Files, m1.Files) {
 		t.Fatalf("redone shard differs: %+v vs %+v", m1b.Files, m1.Files)
 	}

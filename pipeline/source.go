@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"gocloud.dev/blob"
 )
 
 // Input rules (docs/pipeline.md, "Inputs"):
@@ -57,6 +59,9 @@ type manifestDir struct {
 	root *os.Root // nil when it could not be opened (err)
 	path string   // as shown in messages; also used to tell escapes apart
 	err  error
+	// bucket and prefix: the directory of a manifest object (blob.go).
+	bucket *blob.Bucket
+	prefix string
 }
 
 // segment is one modality item of a record; it becomes one row.
@@ -75,12 +80,14 @@ type entry struct {
 	rel    string   // name inside root
 	size   int64
 	err    *RowError // the entry cannot be read (broken or escaping symlink)
+	obj    *object   // an object of a bucket (blob.go); root is nil
 }
 
 // inputSet is the scanned inputs, in output order.
 type inputSet struct {
 	entries []entry
 	roots   []*os.Root
+	buckets []*blob.Bucket
 	skipped map[string]int64
 	bytes   int64
 }
@@ -88,6 +95,9 @@ type inputSet struct {
 func (s *inputSet) close() {
 	for _, r := range s.roots {
 		r.Close()
+	}
+	for _, b := range s.buckets {
+		b.Close()
 	}
 }
 
@@ -102,6 +112,21 @@ func scanInputs(paths []string, exclude string) (*inputSet, error) {
 	}
 	s := &inputSet{skipped: map[string]int64{}}
 	for _, p := range paths {
+		if IsURL(p) { // object storage: pipeline/blob.go
+			loc, err := parseBlobURL(p)
+			if err != nil {
+				s.close()
+				return nil, configErr("input %s: %v", p, err)
+			}
+			if loc.local == "" {
+				if err := s.scanBucket(p, exclude); err != nil {
+					s.close()
+					return nil, err
+				}
+				continue
+			}
+			p = loc.local // file:///DIR is the local path DIR
+		}
 		info, err := os.Stat(p)
 		if err != nil {
 			s.close()
@@ -187,7 +212,10 @@ func (s *inputSet) walk(top string, root *os.Root, exclude string) error {
 }
 
 // open opens an entry through its root (nil root: a named file).
-func (e *entry) open() (*os.File, error) {
+func (e *entry) open() (io.ReadCloser, error) {
+	if e.obj != nil {
+		return e.obj.open()
+	}
 	if e.root == nil {
 		return os.Open(e.rel)
 	}
@@ -225,6 +253,9 @@ func (r *reader) close() {
 // inside its input root for a walked manifest (so that root's rule holds
 // too), or the directory of a manifest named on the command line.
 func (r *reader) openDir(e *entry) *manifestDir {
+	if e.obj != nil {
+		return objectDir(e.obj)
+	}
 	d := &manifestDir{path: filepath.Dir(e.source)}
 	if e.root == nil {
 		d.root, d.err = os.OpenRoot(filepath.Dir(e.rel))
@@ -540,6 +571,8 @@ func (r *reader) media(rec *record, field, modality, rel string, dir *manifestDi
 		return fail(rowErr(KindOutsideRoot, "%s path %q is absolute or leaves the manifest's directory %s; paths are relative to it and stay inside it", modality, rel, dir.path))
 	case dir.err != nil:
 		return fail(rowErr(KindReadError, "cannot open the manifest's directory %s: %v", dir.path, unwrapPath(dir.err)))
+	case dir.bucket != nil:
+		return r.mediaObject(rec, seg, rel, dir)
 	}
 	f, err := dir.root.Open(rel)
 	if err != nil {

@@ -111,7 +111,8 @@ type FileInfo struct {
 // Batch and file boundaries depend only on the rows, never on timing, so the
 // same rows give the same bytes.
 type partWriter struct {
-	dir          string
+	dir          string // local directory of temp files (out.staging())
+	out          outDir
 	ext          string
 	opts         []ipc.Option
 	mem          memory.Allocator
@@ -135,7 +136,8 @@ type partWriter struct {
 }
 
 type writerConfig struct {
-	dir          string
+	dir          string // a local output directory, when out is nil
+	out          outDir // where files are published
 	format       Format
 	compression  Compression
 	mem          memory.Allocator
@@ -180,7 +182,11 @@ func newPartWriter(c writerConfig) (*partWriter, error) {
 	if c.name == nil {
 		c.name = partName
 	}
-	return &partWriter{
+	if c.out == nil {
+		c.out = localDir(c.dir)
+	}
+	c.dir = c.out.staging()
+	return &partWriter{out: c.out,
 		name: func(seq int) string { return c.name(seq, ext) }, uniqueTmp: c.uniqueTmp,
 		dir: c.dir, ext: ext, opts: opts, mem: c.mem, schema: c.schema, lay: c.lay, schemaBytes: schemaBytes,
 		batchBytes: c.batchBytes, batchRows: c.batchRows, maxFileBytes: c.maxFileBytes,
@@ -270,7 +276,7 @@ func bufferCount(s *arrow.Schema) int {
 }
 
 func (w *partWriter) openFile() error {
-	final := filepath.Join(w.dir, w.name(w.next))
+	final := w.name(w.next) // published name
 	// The temp name is hidden (and fixed, unless uniqueTmp): a crashed run
 	// leaves dot-files, never a half-written part-NNNNN file.
 	tmpName := "." + w.name(w.next)
@@ -320,15 +326,15 @@ func (w *partWriter) finishFile() error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(p.tmp, p.final)
+		err = w.out.publish(p.tmp, p.final) // rename, or upload
 	}
 	if err != nil {
 		os.Remove(p.tmp)
 		return fmt.Errorf("finishing %s: %w", p.final, err)
 	}
-	w.files = append(w.files, FileInfo{Name: filepath.Base(p.final), Rows: p.rows, Batches: p.batches, Bytes: p.cw.n,
+	w.files = append(w.files, FileInfo{Name: p.final, Rows: p.rows, Batches: p.batches, Bytes: p.cw.n,
 		SHA256: hex.EncodeToString(p.cw.h.Sum(nil))})
-	return syncDir(w.dir)
+	return nil
 }
 
 // close flushes the last batch and finishes the last file. A job with no
