@@ -309,7 +309,7 @@ func openBlobDir(loc blobLoc) (*blobDir, error) {
 	return &blobDir{loc: loc, b: b, ctx: ctx, tmp: tmp}, nil
 }
 
-func (d *blobDir) String() string  { return d.loc.display(d.loc.prefix) }
+func (d *blobDir) String() string  { return d.loc.display(strings.TrimSuffix(d.loc.prefix, "/")) }
 func (d *blobDir) staging() string { return d.tmp }
 
 func (d *blobDir) close() error {

@@ -364,6 +364,13 @@ modality from its content, tokenizes text with the chosen encoding, and writes
 one row per segment, in input order, to DIR/part-00000.arrow, part-00001.arrow
 … plus DIR/_SUMMARY.json.
 
+An INPUT and DIR may also be object storage URLs, s3://BUCKET/PREFIX,
+gs://BUCKET/PREFIX or azblob://CONTAINER/PREFIX (a prefix is listed like a
+directory; options such as ?endpoint=URL&use_path_style=true go in the query;
+credentials come from the store's standard environment, e.g.
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION): see docs/batch.md
+"Object storage".
+
 Images (PNG, JPEG, GIF, BMP, TIFF, WebP, found by their content) become
 patches (uint8 by default) and grid_thw with --image-preset; the default,
 vit-base-patch16-224, gives every image the same small size (196 patches of
@@ -403,7 +410,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 	f.audio.register(c.Flags())
 	f.video.register(c) // run_video.go
 	fl := c.Flags()
-	fl.StringVarP(&f.out, "output", "o", "", "output directory (required; created if missing)")
+	fl.StringVarP(&f.out, "output", "o", "", "output directory or s3://, gs://, azblob:// URL prefix (required; created if missing)")
 	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable), arrow-stream (IPC stream, .arrows) or megatron (Megatron-LM .bin/.idx of the text rows; add --eos for EOD, docs/batch.md)")
 	fl.StringVar(&f.compression, "compression", "none", "none, zstd or lz4 (compressed files are not zero-copy)")
 	fl.StringVar(&f.textField, "text-field", "text", "JSONL field holding the text")
