@@ -384,6 +384,22 @@ func TestObjectStorageBadURLs(t *testing.T) {
 	if len(rows) != 1 || rows[0].ID != "a.txt" || rows[0].Source != "s3://src/x/a.txt" || len(rows[0].IDs) != 5 {
 		t.Fatalf("rows %+v", rows)
 	}
+	// --format megatron: the .bin/.idx pair uploaded (.idx last) is the
+	// local pair, byte for byte.
+	sample := filepath.Join(testenv.Root(), "fixtures", "sample")
+	meg := func(out string) Options {
+		return Options{Inputs: []string{sample}, OutputDir: out, Format: FormatMegatron,
+			Modalities: []Modality{vocabModality{byteModality{}, 256}}}
+	}
+	if _, err := Run(ctx, meg(filepath.Join(out, "meg"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, meg(srv.URL("dst", "meg"))); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, filepath.Join(out, "meg"), download(t, openTestBucket(t, srv, "dst"), "meg/"),
+		[]string{"part-00000" + MegatronBinExt, "part-00000" + MegatronIdxExt})
+
 	// file:// is the local directory.
 	sum, err = Run(ctx, blobOpts(t, []string{"file://" + filepath.ToSlash(filepath.Join(testenv.Root(), "fixtures", "sample"))},
 		"file://"+filepath.ToSlash(filepath.Join(out, "f")), 0, 0))
