@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strconv"
+
+	"github.com/tokenfab/tokenfab/codebook"
 )
 
 // Presets.
@@ -51,6 +53,11 @@ type Config struct {
 	// MaxDurationSeconds rejects longer decoded audio with ErrTooLong
 	// (0 = 4 hours; negative = no limit).
 	MaxDurationSeconds float64
+	// Codebook: k-means centres over mel frames (codebook.Codebook, e.g.
+	// from `tokenize train-codebook --modality audio` with the same
+	// preset). When set, Tokens.InputIDs holds the nearest centre of every
+	// mel frame (Codebook.Nearest). Its Dim must equal the preset's n_mels.
+	Codebook *codebook.Codebook
 }
 
 // Tokens is the output for one input.
@@ -85,6 +92,11 @@ type Tokens struct {
 	ChunkFrames int
 	// Codec is what decoded the input (PCM.Codec).
 	Codec string
+	// InputIDs (only with Config.Codebook): the nearest codebook centre of
+	// every mel frame, len NFrames (Whisper: Chunks·3000; AST: the 1024
+	// input_values frames, while NumTokens stays the 1212 patches), by
+	// codebook.Dist in float32, lowest index on ties.
+	InputIDs []int32
 }
 
 // Tokenizer turns audio files into spectrogram tokens. Safe for concurrent
@@ -156,6 +168,14 @@ func New(cfg Config) (*Tokenizer, error) {
 	if t.cfg.MaxDurationSeconds == 0 {
 		t.cfg.MaxDurationSeconds = 4 * 3600
 	}
+	if cb := t.cfg.Codebook; cb != nil {
+		if err := cb.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: Codebook: %v", ErrConfig, err)
+		}
+		if cb.Dim != t.nMels {
+			return nil, fmt.Errorf("%w: Codebook has Dim %d, the %s preset's mel frames have n_mels %d values", ErrConfig, cb.Dim, t.cfg.Preset, t.nMels)
+		}
+	}
 	return t, nil
 }
 
@@ -199,6 +219,10 @@ func (t *Tokenizer) Describe() map[string]any {
 		}
 		d["num_tokens"] = "frames"
 	}
+	if t.cfg.Codebook != nil {
+		d["input_ids"] = "nearest codebook centre per mel frame: argmin_k sum_i (x_i - c_ki)^2 in float32, i ascending, lowest k on ties"
+		d["codebook_k"] = t.cfg.Codebook.K
+	}
 	return d
 }
 
@@ -206,8 +230,19 @@ func (t *Tokenizer) Describe() map[string]any {
 // resamples to 16 kHz and computes the preset's features. Errors: those of
 // Decode (ErrCorrupt, ErrUnsupportedFormat, ErrNeedFFmpeg), ErrTooLarge,
 // ErrTooLong, or ctx.Err(). Empty audio is not an error: Whisper pads it
-// (all frames −1.5), AST pads it (all values 0.467033).
+// (all frames −1.5), AST pads it (all values 0.467033). With
+// Config.Codebook, InputIDs holds the nearest centre of each mel frame.
 func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) {
+	tok, err := t.tokenize(ctx, data)
+	if err != nil || t.cfg.Codebook == nil {
+		return tok, err
+	}
+	tok.InputIDs = make([]int32, len(tok.Mel)/t.nMels)
+	t.cfg.Codebook.Assign(tok.Mel, tok.InputIDs)
+	return tok, nil
+}
+
+func (t *Tokenizer) tokenize(ctx context.Context, data []byte) (*Tokens, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -76,6 +76,10 @@ var whisperDesc = map[string]any{
 // unsupported and ffmpeg-needing files are "tokenize" rows; inputs over the
 // tokenizer's MaxBytes or MaxDurationSeconds are "too_large" rows. The
 // error is for a tokenizer whose Describe() lacks an int n_mels > 0.
+//
+// A tokenizer with a codebook (audio.Config.Codebook) also fills input_ids
+// on audio rows: the nearest centre of every mel frame (audio.Tokens.InputIDs,
+// one per mel entry); without one, audio rows' input_ids are null.
 func NewAudio(t *audio.Tokenizer) (Modality, error) {
 	d := t.Describe()
 	n, ok := d["n_mels"].(int)
@@ -105,7 +109,7 @@ func (m *audioModality) Tokenize(ctx context.Context, data []byte) (Payload, err
 		}
 		return Payload{}, err
 	}
-	p := Payload{NumTokens: tk.NumTokens, Mel: tk.Mel, NMels: tk.NMels}
+	p := Payload{NumTokens: tk.NumTokens, Mel: tk.Mel, NMels: tk.NMels, InputIDs: tk.InputIDs}
 	if p.Mel == nil {
 		p.Mel = []float32{} // no frames (log-mel without centring on a short clip): an empty list, not null
 	}

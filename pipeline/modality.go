@@ -35,7 +35,8 @@ type Payload struct {
 	// text, patches (after merging) for images and video, frames for audio.
 	// It must fit int32 (column num_tokens); larger is a too_large row.
 	NumTokens int
-	// InputIDs are text token ids (column input_ids, list<int32>). nil
+	// InputIDs are text token ids, or image/audio codebook (palette)
+	// indices (column input_ids, list<int32>). nil
 	// writes null (the modality has no ids); a non-nil empty slice writes
 	// an empty list (an empty text).
 	InputIDs []int32

@@ -247,7 +247,7 @@ func (m *videoAudioModality) Tokenize(ctx context.Context, data []byte) (Payload
 	if err != nil {
 		return Payload{}, videoRowErr(err)
 	}
-	p := Payload{NumTokens: tk.NumTokens, Mel: tk.Mel, NMels: tk.NMels}
+	p := Payload{NumTokens: tk.NumTokens, Mel: tk.Mel, NMels: tk.NMels, InputIDs: tk.InputIDs}
 	if p.Mel == nil {
 		p.Mel = []float32{}
 	}

@@ -201,6 +201,9 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 	}
 	t, err := image.New(cfg)
 	if err != nil {
+		if cfg.Codebook != nil && errors.Is(err, image.ErrConfig) && strings.Contains(err.Error(), "Codebook has Dim") {
+			return nil, usagef("--codebook %s: %v (an audio mel-frame codebook goes to --audio-codebook)", f.codebook, err)
+		}
 		return nil, usagef("%v", err) // the image package says "image: ..."
 	}
 	if f.maxPixels > 0 && t.Describe()["mode"] != image.ModeSmart {
@@ -214,6 +217,7 @@ type audioFlags struct {
 	preset, longAudio string
 	sampleRate, nMels int
 	maxDuration       time.Duration
+	codebook          string
 }
 
 // defaultAudioPreset is Whisper's 80-mel front end: the features of every
@@ -238,6 +242,7 @@ func (f *audioFlags) register(fl *pflag.FlagSet) {
 	fl.IntVar(&f.sampleRate, "sample-rate", 0, "log-mel preset: resample to this rate in Hz (default 22050; whisper and ast are fixed at 16000)")
 	fl.IntVar(&f.nMels, "n-mels", 0, "log-mel preset: mel bands (default 128; whisper-80/128 and ast fix theirs)")
 	fl.DurationVar(&f.maxDuration, "max-duration", defaultMaxDuration, "longer audio becomes a too_large row (e.g. 30m, 2h)")
+	fl.StringVar(&f.codebook, "audio-codebook", "", "mel-frame k-means codebook (.npy or JSON, from tokenize train-codebook --modality audio with the same preset; n_mels values per centre): audio rows also get input_ids, the nearest centre of each mel frame")
 }
 
 func (f *audioFlags) tokenizer() (*audio.Tokenizer, error) {
@@ -253,10 +258,26 @@ func (f *audioFlags) tokenizer() (*audio.Tokenizer, error) {
 	if f.maxDuration <= 0 {
 		return nil, usagef("--max-duration %v: want a positive duration such as 30m", f.maxDuration)
 	}
-	t, err := audio.New(audio.Config{Preset: f.preset, LongAudio: f.longAudio,
+	cfg := audio.Config{Preset: f.preset, LongAudio: f.longAudio,
 		LogMel:             audio.LogMelConfig{SampleRate: f.sampleRate, NMels: f.nMels},
-		MaxDurationSeconds: f.maxDuration.Seconds()})
+		MaxDurationSeconds: f.maxDuration.Seconds()}
+	t, err := audio.New(cfg)
 	if err != nil {
+		return nil, usagef("audio tokenizer: %v", err)
+	}
+	if f.codebook == "" {
+		return t, nil
+	}
+	cb, err := codebook.Load(f.codebook)
+	if err != nil {
+		return nil, usagef("--audio-codebook %s: %v", f.codebook, err)
+	}
+	if n := t.Describe()["n_mels"].(int); cb.Dim != n {
+		return nil, usagef("--audio-codebook %s: its centres have %d values, but --audio-preset %s has %d mel values per frame; "+
+			"train one with tokenize train-codebook --modality audio --preset %s (an image patch codebook goes to --codebook)", f.codebook, cb.Dim, f.preset, n, f.preset)
+	}
+	cfg.Codebook = cb
+	if t, err = audio.New(cfg); err != nil {
 		return nil, usagef("audio tokenizer: %v", err)
 	}
 	return t, nil
