@@ -160,12 +160,40 @@ func (m runMatcher) matches(dst []mspan, s []byte) []mspan {
 	return dst
 }
 
-// runPatterns are regexes that runMatcher reproduces exactly.
-var runPatterns = map[string]runMatcher{
-	`\p{N}{1,3}`: {func(r rune) bool { return unicode.IsNumber(r) }, 3},
-	"[一-龥\u3040-ゟ゠-ヿ]+": {func(r rune) bool {
+// runPatterns are regexes that a hand-written matcher reproduces exactly:
+// DeepSeek-V3's three Split regexes (the third is checked against Python
+// regex in text/internal/pretok, all three against HF by TestHFGolden and
+// TestHFCorpusParity).
+var runPatterns = map[string]matcher{
+	`\p{N}{1,3}`: runMatcher{func(r rune) bool { return unicode.IsNumber(r) }, 3},
+	"[一-龥\u3040-ゟ゠-ヿ]+": runMatcher{func(r rune) bool {
 		return r >= 0x4E00 && r <= 0x9FA5 || r >= 0x3040 && r <= 0x309F || r >= 0x30A0 && r <= 0x30FF
 	}, 0},
+	pretok.Pattern("deepseek3"): gapMatcher{mustMatcher("deepseek3")},
+}
+
+func mustMatcher(name string) pretok.Matcher {
+	m, ok := pretok.LookupMatcher(name)
+	if !ok {
+		panic("pretok has no matcher " + name)
+	}
+	return m
+}
+
+// gapMatcher is a pretok.Matcher: a pattern that may leave gaps between
+// its matches.
+type gapMatcher struct{ f pretok.Matcher }
+
+func (m gapMatcher) matches(dst []mspan, s []byte) []mspan {
+	for i := 0; i < len(s); {
+		n, ok := m.f(s[i:])
+		if n < 1 || n > len(s)-i { // impossible for pretok's Matchers
+			n, ok = len(s)-i, false
+		}
+		dst = append(dst, mspan{i, i + n, ok})
+		i += n
+	}
+	return dst
 }
 
 type runeBuf struct {

@@ -17,6 +17,7 @@ const (
 	cU              // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]: o200k's "upper" set
 	cW              // [\p{Ll}\p{Lm}\p{Lo}\p{M}]: o200k's "lower" set
 	cNL             // \r or \n
+	cP              // [\p{P}\p{S}]: punctuation and symbols (DeepSeek-V3)
 )
 
 // Derived masks. "Other" is [^\s\p{L}\p{N}]: punctuation, symbols, marks,
@@ -44,6 +45,11 @@ var ascii = func() (t [256]uint8) {
 		t[b] = cS
 	}
 	t['\r'], t['\n'] = cS|cNL, cS|cNL
+	for b := '!'; b <= '~'; b++ { // every printable ASCII non-alphanumeric is P or S
+		if t[b] == 0 {
+			t[b] = cP
+		}
+	}
 	for b := utf8.RuneSelf; b < len(t); b++ {
 		t[b] = cHigh
 	}
@@ -173,7 +179,7 @@ func goClasses() []uint8 {
 	}{
 		{unicode.L, cL}, {unicode.N, cN}, {unicode.White_Space, cS},
 		{unicode.Lu, cU}, {unicode.Lt, cU}, {unicode.Lm, cU | cW}, {unicode.Lo, cU | cW},
-		{unicode.M, cU | cW}, {unicode.Ll, cW},
+		{unicode.M, cU | cW}, {unicode.Ll, cW}, {unicode.P, cP}, {unicode.S, cP},
 	} {
 		set(e.t, e.bit)
 	}

@@ -15,8 +15,9 @@ import (
 )
 
 // refLens runs testdata/ref_split.py once: Python regex with pattern over
-// every text. It returns one line per text in charLens's format.
-func refLens(t *testing.T, py, pattern string, texts [][]byte) []string {
+// every text. It returns one line per text in charLens's format (with
+// args "--gaps", matcherLens's).
+func refLens(t *testing.T, py, pattern string, texts [][]byte, args ...string) []string {
 	t.Helper()
 	dir := t.TempDir()
 	patFile := filepath.Join(dir, "pattern.txt")
@@ -39,7 +40,7 @@ func refLens(t *testing.T, py, pattern string, texts [][]byte) []string {
 		t.Fatal(err)
 	}
 	f.Close()
-	cmd := exec.Command(py, filepath.Join("testdata", "ref_split.py"), patFile, in, out)
+	cmd := exec.Command(py, append([]string{filepath.Join("testdata", "ref_split.py"), patFile, in, out}, args...)...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ref_split.py: %v\n%s", err, msg)
 	}
@@ -108,6 +109,9 @@ func TestPatternsAreTheReferences(t *testing.T) {
 			t.Errorf("HF %s Split regex %q, Pattern(%q) = %q", dir, got, name, Pattern(name))
 		}
 	}
+	if got := hf["deepseek_v3"]; len(got) != 3 || got[2] != Pattern("deepseek3") {
+		t.Errorf("HF deepseek_v3 Split regexes %q, third should be Pattern(\"deepseek3\") = %q", got, Pattern("deepseek3"))
+	}
 }
 
 // TestDiffPython compares every scanner with Python regex running its
@@ -142,23 +146,36 @@ func TestDiffPython(t *testing.T) {
 	type run struct {
 		name, pattern string
 		texts         [][]byte
+		m             Matcher // a pattern with gaps
 	}
 	runs := []run{
 		// tiktoken's own spelling of the gpt2 pattern; the corpus is left
 		// out to save time, as the registry spelling's run covers it.
-		{"gpt2", r50kTiktokenPattern, texts[:noCorpus]},
+		{"gpt2", r50kTiktokenPattern, texts[:noCorpus], nil},
 	}
 	for _, name := range names {
-		runs = append(runs, run{name, Pattern(name), texts})
+		runs = append(runs, run{name, Pattern(name), texts, nil})
+	}
+	for _, name := range matcherNames {
+		runs = append(runs, run{name, Pattern(name), texts, mustLookupMatcher(t, name)})
 	}
 	for _, r := range runs {
-		f, pat, texts := mustLookup(t, r.name), r.pattern, r.texts
+		pat, texts := r.pattern, r.texts
+		var lens func(s []byte) string
+		var args []string
+		if r.m != nil {
+			lens = func(s []byte) string { return matcherLens(t, r.m, s) }
+			args = []string{"--gaps"}
+		} else {
+			f := mustLookup(t, r.name)
+			lens = func(s []byte) string { return charLens(t, f, s) }
+		}
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
-			want := refLens(t, py, pat, texts)
+			want := refLens(t, py, pat, texts, args...)
 			bad := 0
 			for i, s := range texts {
-				got := charLens(t, f, s)
+				got := lens(s)
 				if got == want[i] {
 					continue
 				}

@@ -11,6 +11,52 @@ import (
 // names are the distinct scanners; each is checked against its own pattern.
 var names = []string{"gpt2", "cl100k", "llama3", "qwen2", "o200k"}
 
+// matcherNames are the Matchers (patterns with gaps).
+var matcherNames = []string{"deepseek3"}
+
+func mustLookupMatcher(t testing.TB, name string) Matcher {
+	t.Helper()
+	m, ok := LookupMatcher(name)
+	if !ok {
+		t.Fatalf("LookupMatcher(%q) failed", name)
+	}
+	return m
+}
+
+// matcherLens is charLens for a Matcher, in ref_split.py --gaps format: a
+// gap of N characters is "-N". It also reports two gaps in a row (a gap is
+// maximal).
+func matcherLens(t testing.TB, m Matcher, s []byte) string {
+	t.Helper()
+	var out []string
+	i, gap := 0, false
+	for i < len(s) {
+		n, match := m(s[i:])
+		if n < 1 || n > len(s)-i {
+			t.Fatalf("Matcher returned %d for %d bytes left of %q", n, len(s)-i, s)
+		}
+		if !match && gap {
+			t.Fatalf("two gaps in a row at byte %d of %q", i, s)
+		}
+		gap = !match
+		chars, j := 0, i
+		for j < i+n {
+			_, w := utf8.DecodeRune(s[j:])
+			j += w
+			chars++
+		}
+		if j != i+n {
+			t.Fatalf("piece %q of %q ends inside a character", s[i:i+n], s)
+		}
+		if !match {
+			chars = -chars
+		}
+		out = append(out, strconv.Itoa(chars))
+		i += n
+	}
+	return strings.Join(out, " ")
+}
+
 func mustLookup(t testing.TB, name string) Func {
 	t.Helper()
 	f, ok := Lookup(name)

@@ -79,10 +79,16 @@ func Lookup(name string) (Func, bool) {
 // or "" for an unknown name: the registry / tokenizer.json (non-possessive)
 // form for gpt2, llama3, qwen2 and o200k, and for cl100k tiktoken 0.14.0's
 // possessive form, since the registry form (= Pattern("llama3")) differs
-// from it at the end of a text (see Lookup). Use it for documentation and to
+// from it at the end of a text (see Lookup); for the Matcher names of
+// LookupMatcher, the tokenizer.json text. Use it for documentation and to
 // recognise an HF Split pattern; it is not meant for Go's regexp, which
 // cannot compile any of them.
-func Pattern(name string) string { return registry[name].pattern }
+func Pattern(name string) string {
+	if e, ok := registry[name]; ok {
+		return e.pattern
+	}
+	return matchers[name].pattern
+}
 
 // Split calls yield with every pre-token of s in order; the pieces are
 // subslices of s and concatenate to s. A result of f outside [1, len(s)]

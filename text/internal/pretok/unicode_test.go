@@ -75,7 +75,7 @@ func TestUnicodeClasses(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if got := runeClass(r); got != want[r] {
 			if bad++; bad <= 10 {
-				t.Errorf("U+%04X: class %06b, Python regex %06b", r, got, want[r])
+				t.Errorf("U+%04X: class %07b, Python regex %07b", r, got, want[r])
 			}
 		}
 	}
@@ -84,7 +84,7 @@ func TestUnicodeClasses(t *testing.T) {
 	}
 	for b := range utf8.RuneSelf {
 		if ascii[b] != want[b] {
-			t.Errorf("ascii[%#x] = %06b, Python regex %06b", b, ascii[b], want[b])
+			t.Errorf("ascii[%#x] = %07b, Python regex %07b", b, ascii[b], want[b])
 		}
 	}
 	var buf [utf8.UTFMax + 1]byte

@@ -3,9 +3,10 @@
 Prints "LO HI CLASS" (hex, inclusive) for every maximal run of code points
 0..10FFFF with the same class, where CLASS has the bits of class.go:
 1 \\p{L}, 2 \\p{N}, 4 \\s, 8 [\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}],
-16 [\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}], 32 [\\r\\n]: the sub-expressions of the
-tiktoken split patterns. Then "fold X LO HI" runs of the code points that
-(?i:X) matches, for each contraction letter X.
+16 [\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}], 32 [\\r\\n], 64 [\\p{P}\\p{S}]: the
+sub-expressions of the tiktoken and DeepSeek-V3 split patterns. Then
+"fold X LO HI" runs of the code points that (?i:X) matches, for each
+contraction letter X.
 """
 import numpy as np
 import regex
@@ -17,6 +18,7 @@ CLASSES = [
     (8, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),
     (16, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),
     (32, r"[\r\n]"),
+    (64, r"[\p{P}\p{S}]"),
 ]
 
 
