@@ -46,11 +46,44 @@ func (t *Tokenizer) TokenizeFrames(ctx context.Context, frames [][]uint8, w, h i
 			return nil, errorf(ErrInvalidSize, "TokenizeFrames: frame %d has %d bytes, want %dx%dx3 = %d", i, len(f), w, h, w*h*3)
 		}
 	}
-	r := t.r
 	th, tw, err := t.targetSize(h, w)
 	if err != nil {
 		return nil, err
 	}
+	return t.tokenizeFrames(ctx, frames, w, h, th, tw)
+}
+
+// TokenizeFramesMaxPixels is TokenizeFrames for a smart-resize preset
+// (qwen2-vl, qwen2.5-vl) with this per-frame pixel budget instead of the
+// configuration's MaxPixels: the frames are resized to SmartResizeF(h, w,
+// patch_size·merge_size, MinPixels, maxPixels). The video package uses it
+// for qwen-vl-utils' total-pixel cap. Other modes: ErrConfig.
+func (t *Tokenizer) TokenizeFramesMaxPixels(ctx context.Context, frames [][]uint8, w, h int, maxPixels float64) (*Tokens, error) {
+	r := t.r
+	if r.mode != ModeSmart {
+		return nil, errorf(ErrConfig, "TokenizeFramesMaxPixels needs a smart-resize preset, not mode %s", r.mode)
+	}
+	if w <= 0 || h <= 0 {
+		return nil, errorf(ErrInvalidSize, "TokenizeFrames: %d frames of %dx%d", len(frames), w, h)
+	}
+	th, tw, err := SmartResizeF(h, w, r.patch*r.merge, r.minPixels, maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range frames {
+		if len(f) != w*h*3 {
+			return nil, errorf(ErrInvalidSize, "TokenizeFrames: frame %d has %d bytes, want %dx%dx3 = %d", i, len(f), w, h, w*h*3)
+		}
+	}
+	if len(frames) == 0 {
+		return nil, errorf(ErrInvalidSize, "TokenizeFrames: no frames")
+	}
+	return t.tokenizeFrames(ctx, frames, w, h, th, tw)
+}
+
+// tokenizeFrames resizes the checked frames to tw×th and patchifies them.
+func (t *Tokenizer) tokenizeFrames(ctx context.Context, frames [][]uint8, w, h, th, tw int) (*Tokens, error) {
+	r := t.r
 	if th <= 0 || tw <= 0 || int64(th)*int64(tw) > 1<<28 {
 		return nil, errorf(ErrInvalidSize, "resize target %dx%d for %dx%d frames is not usable", tw, th, w, h)
 	}

@@ -99,15 +99,15 @@ func (t *Tokenizer) Normalize(c int, v uint8) float32 { return t.lut[c][v] }
 // smartResize is transformers' Qwen2-VL smart_resize (v5): round half to
 // even, then fit into [minPixels, maxPixels]. Errors (ErrInvalidSize) on an
 // aspect ratio above 200.
-func smartResize(h, w, factor, minPixels, maxPixels int) (int, int, error) {
+func smartResize(h, w, factor, minPixels int, maxPixels float64) (int, int, error) {
 	if float64(max(h, w))/float64(min(h, w)) > 200 {
 		return 0, 0, errorf(ErrInvalidSize, "aspect ratio %dx%d is above 200 (Qwen smart_resize refuses it)", w, h)
 	}
 	f := float64(factor)
 	hb := int(math.RoundToEven(float64(h)/f)) * factor
 	wb := int(math.RoundToEven(float64(w)/f)) * factor
-	if hb*wb > maxPixels {
-		beta := math.Sqrt(float64(h*w) / float64(maxPixels))
+	if float64(hb*wb) > maxPixels {
+		beta := math.Sqrt(float64(h*w) / maxPixels)
 		hb = max(factor, int(math.Floor(float64(h)/beta/f))*factor)
 		wb = max(factor, int(math.Floor(float64(w)/beta/f))*factor)
 	} else if hb*wb < minPixels {
@@ -123,6 +123,17 @@ func smartResize(h, w, factor, minPixels, maxPixels int) (int, int, error) {
 func SmartResize(h, w, factor, minPixels, maxPixels int) (int, int, error) {
 	if h <= 0 || w <= 0 || factor <= 0 {
 		return 0, 0, errorf(ErrInvalidSize, "smart_resize %dx%d factor %d", h, w, factor)
+	}
+	return smartResize(h, w, factor, minPixels, float64(maxPixels))
+}
+
+// SmartResizeF is SmartResize with a fractional pixel budget, as
+// qwen-vl-utils computes one for video frames (total_pixels / nframes ·
+// 2): the comparison h̄·w̄ > maxPixels and β = √(h·w / maxPixels) use it
+// unrounded, in float64 as Python does.
+func SmartResizeF(h, w, factor, minPixels int, maxPixels float64) (int, int, error) {
+	if h <= 0 || w <= 0 || factor <= 0 || !(maxPixels > 0) {
+		return 0, 0, errorf(ErrInvalidSize, "smart_resize %dx%d factor %d max_pixels %v", h, w, factor, maxPixels)
 	}
 	return smartResize(h, w, factor, minPixels, maxPixels)
 }
@@ -153,7 +164,7 @@ func (t *Tokenizer) targetSize(h, w int) (int, int, error) {
 		}
 		return r.shortest, newLong, nil
 	default:
-		return smartResize(h, w, r.patch*r.merge, r.minPixels, r.maxPixels)
+		return smartResize(h, w, r.patch*r.merge, r.minPixels, float64(r.maxPixels))
 	}
 }
 

@@ -54,6 +54,16 @@ type Config struct {
 	Start, End float64
 	// MinPixels, MaxPixels: per-frame pixel budget of smart_resize (Qwen).
 	MinPixels, MaxPixels int
+	// TotalPixels (qwen2-vl preset only) turns on qwen-vl-utils' total
+	// pixel budget of a video (fetch_video's total_pixels). 0 (default):
+	// off, every frame is smart_resized within MinPixels..MaxPixels, as HF
+	// Qwen2VLVideoProcessor does (what the goldens check). > 0: the frames
+	// of a video of n sampled frames (rounded up to even, FRAME_FACTOR 2)
+	// get the per-frame budget FrameMaxPixels(TotalPixels, n, MinPixels,
+	// MaxPixels given or 0), so longer videos get smaller frames; MaxPixels
+	// then bounds the budget only when given (qwen-vl-utils' max_pixels).
+	// QwenVLUtilsTotalPixels is qwen-vl-utils' default.
+	TotalPixels float64
 	// PatchDType: "uint8" (default: Tokens.Patches only) or "float32"
 	// (also Tokens.PixelValues).
 	PatchDType string
@@ -78,6 +88,41 @@ type Config struct {
 	MaxSampledFrames   int
 	MaxDecodedBytes    int64
 	Timeout            time.Duration
+}
+
+// qwen-vl-utils 0.0.14 (src/qwen_vl_utils/vision_process.py) constants of
+// the video pixel budget, for Qwen2-VL's image factor 28 (patch 14 · merge
+// 2).
+const (
+	// QwenVLUtilsTotalPixels is fetch_video's default total_pixels:
+	// MODEL_SEQ_LEN (128000, its environment default) · 28² · 0.9.
+	QwenVLUtilsTotalPixels = 128000 * 28 * 28 * 0.9
+	// qwenVideoFrameMaxPixels is VIDEO_MAX_TOKEN_NUM (768) · 28².
+	qwenVideoFrameMaxPixels = 768 * 28 * 28
+	// qwenFrameFactor is FRAME_FACTOR.
+	qwenFrameFactor = 2
+)
+
+// FrameMaxPixels is qwen-vl-utils 0.0.14 fetch_video's per-frame pixel
+// budget for a video of nframes frames (Qwen2-VL, image factor 28):
+//
+//	max_pixels = max(min(VIDEO_FRAME_MAX_PIXELS, total_pixels / nframes * FRAME_FACTOR), int(min_pixels * 1.05))
+//	max_pixels = min(max_pixels_supposed, max_pixels)
+//
+// with VIDEO_FRAME_MAX_PIXELS = 768·28², FRAME_FACTOR = 2, and
+// max_pixels_supposed the configured maxPixels (ele["max_pixels"]; its
+// default is the computed value, so pass maxPixels ≤ 0 for "not given").
+// Evaluated in float64 as Python does (the result may be fractional).
+// The frames are then smart_resized with it (image.SmartResizeF): equal to
+// qwen-vl-utils' smart_resize except where that floors a side to 0 (an
+// extreme aspect ratio with a tiny budget; its resize then fails), where
+// ours keeps one factor (28), as transformers' smart_resize does.
+func FrameMaxPixels(totalPixels float64, nframes, minPixels, maxPixels int) float64 {
+	m := max(min(float64(qwenVideoFrameMaxPixels), totalPixels/float64(nframes)*qwenFrameFactor), float64(int(float64(minPixels)*1.05)))
+	if maxPixels > 0 {
+		m = min(float64(maxPixels), m)
+	}
+	return m
 }
 
 type preset struct {
@@ -138,23 +183,28 @@ func Presets() []string {
 }
 
 type resolved struct {
-	name      string
-	p         preset
-	imgCfg    image.Config
-	samp      samplingParams
-	start     float64
-	end       float64
-	ffmpeg    string
-	ffprobe   string
-	gif       string
-	frameRate float64
-	tempDir   string
-	maxBytes  int64
-	maxDur    float64
-	maxSrc    int
-	maxSamp   int
-	maxDec    int64
-	timeout   time.Duration
+	name   string
+	p      preset
+	imgCfg image.Config
+	samp   samplingParams
+	// totalPixels: qwen-vl-utils' total_pixels (0: off).
+	totalPixels float64
+	// userMaxPixels: Config.MaxPixels (0: not given), qwen-vl-utils'
+	// max_pixels_supposed.
+	userMaxPixels int
+	start         float64
+	end           float64
+	ffmpeg        string
+	ffprobe       string
+	gif           string
+	frameRate     float64
+	tempDir       string
+	maxBytes      int64
+	maxDur        float64
+	maxSrc        int
+	maxSamp       int
+	maxDec        int64
+	timeout       time.Duration
 }
 
 func resolve(c Config) (*resolved, error) {
@@ -174,6 +224,13 @@ func resolve(c Config) (*resolved, error) {
 		r.imgCfg.MaxPixels = c.MaxPixels
 	}
 	r.imgCfg.PatchDType = c.PatchDType
+	if c.TotalPixels < 0 || c.TotalPixels != c.TotalPixels {
+		return nil, errorf(ErrConfig, "TotalPixels %v: want 0 (off) or a positive pixel count", c.TotalPixels)
+	}
+	if c.TotalPixels > 0 && name != "qwen2-vl" {
+		return nil, errorf(ErrConfig, "TotalPixels (qwen-vl-utils' video pixel budget) applies to the qwen2-vl preset only, not %s", name)
+	}
+	r.totalPixels, r.userMaxPixels = c.TotalPixels, c.MaxPixels
 	r.samp = samplingParams{policy: p.sampling, numFrames: p.numFrames, fps: p.fps, minFrames: p.minF, maxFrame: p.maxF, factor: max(1, p.image.TemporalPatchSize)}
 	if p.image.Preset == "qwen2-vl" {
 		r.samp.factor = 2

@@ -80,6 +80,9 @@ type Tokens struct {
 	Container, Codec string
 	// Decoder: "ffmpeg", "go-gif" or "image" (frame files).
 	Decoder string
+	// FrameMaxPixels: with Config.TotalPixels, the per-frame smart_resize
+	// budget the frames got (FrameMaxPixels of the sampled count); else 0.
+	FrameMaxPixels float64
 }
 
 // New validates cfg and builds a Tokenizer. Errors wrap ErrConfig (or the
@@ -336,9 +339,18 @@ func compactInts(s []int) []int {
 	return out
 }
 
-// finish runs the image tokenizer over the sampled frames.
+// finish runs the image tokenizer over the sampled frames (with
+// TotalPixels: at qwen-vl-utils' per-frame budget for their count).
 func (t *Tokenizer) finish(ctx context.Context, tk *Tokens, seq [][]uint8) (*Tokens, error) {
-	it, err := t.img.TokenizeFrames(ctx, seq, tk.Width, tk.Height)
+	var it *image.Tokens
+	var err error
+	if t.r.totalPixels > 0 {
+		n := (len(seq) + qwenFrameFactor - 1) / qwenFrameFactor * qwenFrameFactor
+		tk.FrameMaxPixels = FrameMaxPixels(t.r.totalPixels, n, t.r.imgCfg.MinPixels, t.r.userMaxPixels)
+		it, err = t.img.TokenizeFramesMaxPixels(ctx, seq, tk.Width, tk.Height, tk.FrameMaxPixels)
+	} else {
+		it, err = t.img.TokenizeFrames(ctx, seq, tk.Width, tk.Height)
+	}
 	if err != nil {
 		if errors.Is(err, ctx.Err()) && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -415,6 +427,10 @@ func (t *Tokenizer) Describe() map[string]any {
 		"max_decoded_bytes":    r.maxDec,
 		"frame_rate_for_files": r.frameRate,
 		"image":                t.img.Describe(),
+	}
+	if r.totalPixels > 0 {
+		d["total_pixels"] = r.totalPixels
+		d["frame_max_pixels"] = "qwen-vl-utils 0.0.14 fetch_video: min(max_pixels, max(min(768*28^2, total_pixels / n * 2), int(min_pixels * 1.05))), n = sampled frames rounded up to even"
 	}
 	return d
 }

@@ -15,7 +15,7 @@ import (
 // "Video").
 type videoFlags struct {
 	preset, sampling string
-	fps              float64
+	fps, totalPixels float64
 	frames           int
 	audio            bool
 	field            string
@@ -39,6 +39,7 @@ func (f *videoFlags) register(c *cobra.Command) {
 		"video preset: "+strings.Join(video.Presets(), "|")+" (qwen2-vl: HF Qwen2VLVideoProcessor, 2 fps, 1176-wide patches)")
 	fl.StringVar(&f.sampling, "video-sampling", "", "frame sampling policy: "+strings.Join(videoSamplings, "|")+" (default: the preset's)")
 	fl.Float64Var(&f.fps, "video-fps", 0, "target frames per second (fps policy, Qwen policies' fps mode, llava-video; default: the preset's)")
+	fl.Float64Var(&f.totalPixels, "video-total-pixels", 0, "qwen2-vl preset: qwen-vl-utils' pixel budget of a whole video (total_pixels; its default is 90316800): each frame gets at most max(min(768*28^2, N / frames * 2), int(min_pixels * 1.05)) pixels. Default 0: off, HF Qwen2VLVideoProcessor's per-frame budget")
 	fl.IntVar(&f.frames, "video-frames", 0, "frames to sample (uniform, llava-video max; switches the Qwen policies to num_frames mode; default: the preset's)")
 	fl.BoolVar(&f.audio, "video-audio", false, "also tokenize each video's first audio stream with the audio preset: a second row with the same id (modality audio)")
 	fl.StringVar(&f.field, "video-field", "", "JSONL field holding a video path relative to the manifest's directory (default: none)")
@@ -66,13 +67,14 @@ func (f *videoFlags) apply(opts *pipeline.Options, patchDType string, at *audio.
 	if f.sampling != "" && !slices.Contains(videoSamplings, f.sampling) {
 		return usagef("--video-sampling %q: want %s", f.sampling, strings.Join(videoSamplings, ", "))
 	}
-	if f.fps < 0 || f.frames < 0 {
-		return usagef("--video-fps %v / --video-frames %d: want positive numbers", f.fps, f.frames)
+	if f.fps < 0 || f.frames < 0 || f.totalPixels < 0 {
+		return usagef("--video-fps %v / --video-frames %d / --video-total-pixels %v: want positive numbers", f.fps, f.frames, f.totalPixels)
 	}
 	if patchDType != "uint8" {
 		patchDType = "float32"
 	}
-	vt, err := video.New(video.Config{Preset: f.preset, Sampling: f.sampling, FPS: f.fps, NumFrames: f.frames, PatchDType: patchDType})
+	vt, err := video.New(video.Config{Preset: f.preset, Sampling: f.sampling, FPS: f.fps, NumFrames: f.frames, PatchDType: patchDType,
+		TotalPixels: f.totalPixels})
 	if err != nil {
 		return usagef("video tokenizer: %v", err)
 	}
