@@ -47,6 +47,11 @@ type Options struct {
 	// audio modality, which must be NewVideoAudio's.
 	VideoField string
 	VideoAudio bool
+	// GIFAsVideo: animated GIF files (two or more frames) are video
+	// records, tokenized by the video modality (which must be registered)
+	// instead of the image one; still GIFs stay images. Only files found
+	// in the inputs: a manifest's image field is always an image.
+	GIFAsVideo bool
 	// Format and Compression of the part files (default arrow, none).
 	Format      Format
 	Compression Compression
@@ -223,7 +228,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	sum.Shard = shard
 	rd := &reader{textField: o.TextField, idField: o.IDField, imageField: o.ImageField, audioField: o.AudioField, maxRecord: o.MaxRecordBytes,
 		needsData: func(m string) bool { return mods[m] != nil }, skipped: map[string]int64{}}
-	rd.videoField, rd.videoAudio = o.VideoField, o.VideoAudio // pipeline/video.go
+	rd.videoField, rd.videoAudio, rd.gifAsVideo = o.VideoField, o.VideoAudio, o.GIFAsVideo // pipeline/video.go
 	defer rd.close()
 	var sink rowSink = out
 	pk := &packer{w: pw, l: o.PackLength, max: packMax}

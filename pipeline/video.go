@@ -274,7 +274,10 @@ func (o *Options) checkVideo(mods map[string]Modality) error {
 			return configErr("VideoAudio needs the audio modality made by pipeline.NewVideoAudio (it extracts a video's audio stream), not NewAudio")
 		}
 	}
-	if o.VideoField == "" && !o.VideoAudio {
+	if o.GIFAsVideo && mods[ModVideo] == nil {
+		return configErr("GIFAsVideo needs a video tokenizer (pipeline.NewVideo) in Options.Modalities")
+	}
+	if o.VideoField == "" && !o.VideoAudio && !o.GIFAsVideo {
 		return nil
 	}
 	jo := maps.Clone(o.JobOptions)
@@ -286,6 +289,9 @@ func (o *Options) checkVideo(mods map[string]Modality) error {
 	}
 	if o.VideoAudio {
 		jo["video_audio"] = true
+	}
+	if o.GIFAsVideo {
+		jo["gif_as_video"] = true
 	}
 	o.JobOptions = jo
 	return nil
