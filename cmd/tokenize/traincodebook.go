@@ -39,9 +39,10 @@ on the inputs, --k, --sample, --max-iter and --seed, not on --workers.
 
 FILE is a NumPy .npy, float32 little-endian, shape (K, D): np.load(FILE).
 FILE.json records modality, preset, K, D, seed, the vector counts and the
-objective per iteration. Assignment (image rows' input_ids with a
-codebook): the nearest centre by Σ(x−c)² in float32, lowest index on ties
-(docs/image.md).`,
+objective per iteration. Assignment (tokenize run --codebook FILE for
+image rows' input_ids, --audio-codebook FILE for audio rows', one per mel
+frame): the nearest centre by Σ(x−c)² in float32, lowest index on ties
+(docs/image.md, docs/audio.md).`,
 		Example: `  tokenize train-codebook --modality image --preset vit-base-patch16-224 --k 1024 photos/ -o patches.npy
   tokenize train-codebook --modality audio --preset whisper-80 --k 256 speech/ -o mel.npy`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
