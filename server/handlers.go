@@ -429,7 +429,10 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *http.Reque
 			out["patches_shape"] = [2]int{tk.NumPatches, tk.PatchDim}
 			out["patch_dtype"] = req.key.dtype
 			out["image_size"] = [2]int{tk.Width, tk.Height}
+			// resized_size: the final image the patches are cut from (after
+			// any crop or padding); scaled_size: right after the resize.
 			out["resized_size"] = [2]int{tk.ImageWidth, tk.ImageHeight}
+			out["scaled_size"] = [2]int{tk.ResizedWidth, tk.ResizedHeight}
 			if req.patches {
 				if req.key.dtype == "float32" {
 					out["patches"] = tk.PixelValues

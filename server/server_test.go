@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -242,6 +243,20 @@ func TestImage(t *testing.T) {
 		}
 	}
 
+	// CLIP scales the 660×480 image's short side to 224 (308×224), then
+	// center-crops to 224×224: scaled_size is the former, resized_size the
+	// final size.
+	var sizes struct {
+		ImageSize   [2]int `json:"image_size"`
+		ScaledSize  [2]int `json:"scaled_size"`
+		ResizedSize [2]int `json:"resized_size"`
+	}
+	st, _, b = ts.do(t, "POST", "/v1/tokenize?preset=clip-vit-large-patch14", "image/jpeg", jpg)
+	if err := json.Unmarshal(b, &sizes); st != 200 || err != nil ||
+		sizes.ImageSize != [2]int{660, 480} || sizes.ScaledSize != [2]int{308, 224} || sizes.ResizedSize != [2]int{224, 224} {
+		t.Errorf("clip sizes: %d %+v %.200s", st, sizes, b)
+	}
+
 	// count: num_tokens only.
 	st, _, b = ts.do(t, "POST", "/v1/count?preset=qwen2-vl", "image/jpeg", jpg)
 	if st != 200 || !strings.Contains(string(b), fmt.Sprintf(`"num_tokens":%d`, want.NumTokens)) || strings.Contains(string(b), "grid_thw") {
@@ -380,6 +395,7 @@ func TestBadRequests(t *testing.T) {
 		{"corrupt image", "POST", "/v1/tokenize?modality=image", "", jpg[:len(jpg)/3], 422, "bad_input"},
 		{"not an image", "POST", "/v1/tokenize", "image/png", []byte("hello, not a PNG"), 415, "unsupported_format"},
 		{"unknown preset", "POST", "/v1/tokenize?modality=image&preset=vit-huge-9000", "", jpg, 400, "unknown_preset"},
+		{"igpt (needs a palette)", "POST", "/v1/tokenize?preset=igpt", "image/jpeg", jpg, 400, "unsupported_preset"},
 		{"unknown encoding", "POST", "/v1/tokenize", "application/json", []byte(`{"text":"a","encoding":"gpt5"}`), 400, "unknown_encoding"},
 		{"unknown modality", "POST", "/v1/count?modality=smell", "", []byte("x"), 400, "unknown_modality"},
 		{"no modality", "POST", "/v1/count", "application/octet-stream", []byte("x"), 400, "missing_modality"},
@@ -621,4 +637,46 @@ func TestAudio(t *testing.T) {
 	ts2 := start(t, Config{MaxAudioSeconds: 0.5})
 	st, hdr, b := ts2.do(t, "POST", "/v1/count", "audio/wav", wav)
 	wantError(t, "audio too long", st, hdr, b, 413, "input_too_large")
+}
+
+// TestServedImagePresets: every image preset a request may name builds (so
+// none is a 500), igpt is refused with a 400 that says why and is not listed,
+// and docs/serve.md lists exactly the served presets.
+func TestServedImagePresets(t *testing.T) {
+	served := ImagePresets()
+	if slices.Contains(served, "igpt") || !slices.Contains(served, "fuyu") || len(served) != len(image.Presets())-1 {
+		t.Fatalf("ImagePresets() = %v", served)
+	}
+	c := newCache(Config{})
+	for _, p := range served {
+		k := tokKey{modality: modImage, name: p}
+		if e := validate(&k); e != nil {
+			t.Errorf("validate %s: %v", p, e.Message)
+			continue
+		}
+		if _, err := c.build(k); err != nil {
+			t.Errorf("build %s: %v", p, err)
+		}
+	}
+	k := tokKey{modality: modImage, name: "igpt"}
+	e := validate(&k)
+	if e == nil || e.status != 400 || e.Code != "unsupported_preset" || !strings.Contains(e.Message, "palette") ||
+		!strings.HasSuffix(e.Message, "served image presets: "+strings.Join(served, ", ")) {
+		t.Errorf("validate igpt = %+v", e)
+	}
+	k = tokKey{modality: modImage, name: "nope"}
+	if e := validate(&k); e == nil || strings.Contains(e.Message, "igpt") || !strings.Contains(e.Message, "fuyu") {
+		t.Errorf("validate nope = %+v", e)
+	}
+	doc, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "serve.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var quoted []string
+	for _, p := range served {
+		quoted = append(quoted, "`"+p+"`")
+	}
+	if want := "image: `ImagePresets()` (" + strings.Join(quoted, ", ") + ": "; !strings.Contains(string(doc), want) {
+		t.Errorf("docs/serve.md does not list the served presets; want %q", want)
+	}
 }

@@ -23,6 +23,25 @@ const (
 // which requests cannot set).
 var audioPresets = []string{audio.PresetAST, audio.PresetWhisper128, audio.PresetWhisper80}
 
+// unservedImagePresets are image presets a request cannot build, with why:
+// igpt needs the checkpoint's colour clusters (image.Config.Palette), and
+// requests have no way to pass them.
+var unservedImagePresets = map[string]string{
+	"igpt": "preset igpt needs the checkpoint's colour palette (image.Config.Palette), which a request cannot pass; use tokenize run --image-preset igpt --palette PATH",
+}
+
+// ImagePresets lists the image presets served: image.Presets() without the
+// ones a request cannot build.
+func ImagePresets() []string {
+	var s []string
+	for _, p := range image.Presets() {
+		if _, no := unservedImagePresets[p]; !no {
+			s = append(s, p)
+		}
+	}
+	return s
+}
+
 // patchDTypes are the image patch dtypes served.
 var patchDTypes = []string{"uint8", "float32"}
 
@@ -82,7 +101,10 @@ func validate(k *tokKey) *apiError {
 		if k.dtype == "" {
 			k.dtype = "uint8"
 		}
-		if e := known("preset", k.name, image.Presets()); e != nil {
+		if why, no := unservedImagePresets[k.name]; no {
+			return errf(400, "unsupported_preset", "%s; served image presets: %s", why, strings.Join(ImagePresets(), ", "))
+		}
+		if e := known("preset", k.name, ImagePresets()); e != nil {
 			return e
 		}
 		return known("patch_dtype", k.dtype, patchDTypes)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"os"
 	"slices"
 	"sort"
@@ -294,6 +296,7 @@ type runFlags struct {
 	workers                    int
 	maxErrors                  int64
 	overwrite, quiet           bool
+	logFormat                  string
 	batchMiB                   int
 	maxFileSize, maxRecordSize string
 	numShards, shardIndex      int
@@ -442,6 +445,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 	fl.Int64Var(&f.maxErrors, "max-errors", -1, "stop (exit 2) once more than N rows failed; -1: no limit")
 	fl.BoolVar(&f.overwrite, "overwrite", false, "replace part files and _SUMMARY.json already in the output directory")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress and no final report on stderr")
+	fl.StringVar(&f.logFormat, "log-format", "text", "progress and summary lines on stderr when it is not a terminal (log/slog): text (key=value) or json (one object a line, also on a terminal)")
 	fl.IntVar(&f.batchMiB, "batch-size", 32, "record batch target in MiB (16-64)")
 	fl.StringVar(&f.maxFileSize, "max-file-size", "1GiB", "roll over to a new part file past this size (e.g. 512MiB, 2GiB)")
 	fl.StringVar(&f.maxRecordSize, "max-record-size", "64MiB", "larger files or lines become too_large error rows")
@@ -461,6 +465,9 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	}
 	if f.batchMiB < 16 || f.batchMiB > 64 {
 		return usagef("--batch-size %d: use 16 to 64 (MiB)", f.batchMiB)
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return usagef("--log-format %q: want text or json", f.logFormat)
 	}
 	if f.workers < 0 {
 		return usagef("--workers %d: use a positive number (0 means GOMAXPROCS)", f.workers)
@@ -515,19 +522,22 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	if err := f.video.apply(&opts, f.image.dtype, atok); err != nil { // run_video.go
 		return err
 	}
-	var prog *progress
+	prog := newProgress(cmd.ErrOrStderr(), f.logFormat)
 	if !f.quiet {
-		prog = newProgress(cmd.ErrOrStderr())
 		opts.Progress = prog.update
 	}
 	sum, err := pipeline.Run(cmd.Context(), opts)
-	if prog != nil {
-		prog.done()
-	}
-	if sum != nil && sum.Shard != nil && sum.Shard.AlreadyDone {
+	prog.done()
+	switch {
+	case sum != nil && sum.Shard != nil && sum.Shard.AlreadyDone && prog.log != nil:
+		prog.log.Info(prog.msg("shard_done", fmt.Sprintf("shard %d of %d is already done (its marker %s/part-%05d.json validated); nothing to do",
+			sum.Shard.Index, sum.Shard.Count, pipeline.DoneDir, sum.Shard.Index)), "shard", sum.Shard.Index, "shards", sum.Shard.Count)
+	case sum != nil && sum.Shard != nil && sum.Shard.AlreadyDone:
 		fmt.Fprintf(cmd.ErrOrStderr(), "tokenize: shard %d of %d is already done (its marker %s/part-%05d.json validated); nothing to do\n",
 			sum.Shard.Index, sum.Shard.Count, pipeline.DoneDir, sum.Shard.Index)
-	} else if sum != nil && !f.quiet {
+	case sum != nil && !f.quiet && prog.log != nil:
+		prog.summary(sum)
+	case sum != nil && !f.quiet:
 		report(cmd.ErrOrStderr(), sum)
 	}
 	return err
@@ -559,24 +569,77 @@ func parseSize(flag, s string, minimum int64) (int64, error) {
 	return 0, usagef("%s %q: want a size such as 512MiB, 1GiB or 1000000", flag, s)
 }
 
-// progress shows a bar on a terminal and a line every few seconds elsewhere
-// (logs of batch jobs), both on stderr.
+// progress shows a bar on a terminal and a log/slog line every few seconds
+// elsewhere (logs of batch jobs), both on stderr. With --log-format json it
+// logs JSON lines even on a terminal.
 type progress struct {
 	w     io.Writer
 	tty   bool
+	json  bool
+	log   *slog.Logger // nil: the bar and the plain report (a terminal)
 	bar   *progressbar.ProgressBar
 	last  time.Time
 	start time.Time
 	p     pipeline.Progress
 }
 
-// logEvery is the interval of the plain progress lines.
-const logEvery = 5 * time.Second
+// logEvery is the interval of the progress log lines (a variable for tests).
+var logEvery = 5 * time.Second
 
-func newProgress(w io.Writer) *progress {
+func newProgress(w io.Writer, format string) *progress {
 	f, ok := w.(*os.File)
 	tty := ok && term.IsTerminal(int(f.Fd()))
-	return &progress{w: w, tty: tty, start: time.Now(), last: time.Now()}
+	p := &progress{w: w, tty: tty, json: format == "json", start: time.Now(), last: time.Now()}
+	switch {
+	case p.json:
+		p.log, p.tty = slog.New(slog.NewJSONHandler(w, nil)), false
+	case !tty:
+		p.log = slog.New(slog.NewTextHandler(w, nil))
+	}
+	return p
+}
+
+// msg is a log record's message: a fixed event name in JSON (to filter
+// on; the numbers are attributes), the human sentence in text.
+func (p *progress) msg(event, sentence string) string {
+	if p.json {
+		return event
+	}
+	return sentence
+}
+
+// round2 keeps two decimals of a rate or duration for the logs.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// summary logs the end-of-job summary: one "done" (or "stopped") record,
+// then one "errors" record per error kind.
+func (p *progress) summary(s *pipeline.Summary) {
+	var b strings.Builder
+	report(&b, s)
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	event := "done"
+	attrs := []any{"records", s.Records, "rows", s.Rows, "tokens", s.Tokens, "errors", s.Errors.Total,
+		"files", len(s.Files), "bytes_in", s.BytesIn, "bytes_out", s.BytesOut, "wall_seconds", round2(s.WallSeconds),
+		"mb_per_second", round2(s.MBPerSecond), "tokens_per_second", math.Round(s.TokensPerSecond), "workers", s.Workers,
+		"output", s.Output}
+	if !s.Completed {
+		event = "stopped"
+		attrs = append(attrs, "stopped", s.Stopped)
+	}
+	p.log.Info(p.msg(event, strings.TrimPrefix(lines[0], "tokenize: ")), attrs...)
+	kinds := make([]string, 0, len(s.Errors.ByKind))
+	for k := range s.Errors.ByKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for i, k := range kinds {
+		ks := s.Errors.ByKind[k]
+		a := []any{"kind", k, "count", ks.Count}
+		if len(ks.Examples) > 0 {
+			a = append(a, "first_source", ks.Examples[0].Source, "first_id", ks.Examples[0].ID, "first_message", ks.Examples[0].Message)
+		}
+		p.log.Warn(p.msg("errors", strings.TrimSpace(lines[1+i])), a...)
+	}
 }
 
 func (p *progress) update(pr pipeline.Progress) {
@@ -607,9 +670,12 @@ func (p *progress) line() {
 	if p.p.TotalBytes > 0 {
 		pct = 100 * float64(p.p.BytesIn) / float64(p.p.TotalBytes)
 	}
-	fmt.Fprintf(p.w, "tokenize: %d records, %.1f of %.1f MB (%.0f%%), %d tokens, %d errors, %.1f MB/s\n",
-		p.p.Records, float64(p.p.BytesIn)/1e6, float64(p.p.TotalBytes)/1e6, pct, p.p.Tokens, p.p.Errors,
-		float64(p.p.BytesIn)/1e6/max(secs, 1e-9))
+	mbps := float64(p.p.BytesIn) / 1e6 / max(secs, 1e-9)
+	sentence := fmt.Sprintf("%d records, %.1f of %.1f MB (%.0f%%), %d tokens, %d errors, %.1f MB/s",
+		p.p.Records, float64(p.p.BytesIn)/1e6, float64(p.p.TotalBytes)/1e6, pct, p.p.Tokens, p.p.Errors, mbps)
+	p.log.Info(p.msg("progress", sentence), "records", p.p.Records, "bytes_in", p.p.BytesIn, "total_bytes", p.p.TotalBytes,
+		"percent", round2(pct), "tokens", p.p.Tokens, "errors", p.p.Errors, "mb_per_second", round2(mbps),
+		"elapsed_seconds", round2(secs))
 }
 
 func (p *progress) done() {
