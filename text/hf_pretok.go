@@ -3,6 +3,7 @@ package text
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 	"unicode"
@@ -285,17 +286,23 @@ var behaviors = map[string]behavior{
 func splitBy(out []hfStr, p hfStr, m matcher, b behavior, buf *[]mspan) []hfStr {
 	ms := m.matches((*buf)[:0], p.b)
 	*buf = ms
+	if b == bIsolated || b == bRemoved { // every span is a piece
+		if n := len(out) + len(ms); n > cap(out) {
+			out = slices.Grow(out, max(n, 2*cap(out))-len(out)) // see below
+		}
+		for _, x := range ms {
+			if !(b == bRemoved && x.match) && x.e > x.s {
+				out = append(out, p.slice(x.s, x.e))
+			}
+		}
+		return out
+	}
 	type rng struct {
 		s, e   int
 		remove bool
 	}
 	var rs []rng
 	switch b {
-	case bIsolated, bRemoved:
-		rs = make([]rng, 0, len(ms))
-		for _, x := range ms {
-			rs = append(rs, rng{x.s, x.e, b == bRemoved && x.match})
-		}
 	case bContiguous:
 		prev := false
 		for _, x := range ms {
@@ -330,6 +337,11 @@ func splitBy(out []hfStr, p hfStr, m matcher, b behavior, buf *[]mspan) []hfStr 
 		for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {
 			rs[i], rs[j] = rs[j], rs[i]
 		}
+	}
+	if n := len(out) + len(rs); n > cap(out) {
+		// double: append grows a big slice by only 1.25×, and the list of
+		// a whole text's pieces is big (5× its final size was allocated)
+		out = slices.Grow(out, max(n, 2*cap(out))-len(out))
 	}
 	for _, r := range rs {
 		if !r.remove && r.e > r.s {
