@@ -309,6 +309,9 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 	if o.PackLength < 0 {
 		return o, nil, configErr("--pack %d: want a sequence length of 1 or more", o.PackLength)
 	}
+	if o.PackLength > 0 && o.Format == FormatMegatron { // before the token dtype checks, which would misname the problem
+		return o, nil, configErr("--pack does not apply to --format megatron: Megatron packs documents into --seq-length samples itself")
+	}
 	if o.TokenDType == "" && o.Format != FormatMegatron { // megatron: chosen by megatronConfig
 		o.TokenDType = TokenInt32
 	} else if o.PackLength == 0 && o.Format != FormatMegatron {

@@ -52,6 +52,10 @@ func TestErrorsNameFlags(t *testing.T) {
 			"tokenize: --vocab-size 100 is too small: the 256 byte tokens and 0 --special tokens alone take 256 ids", true},
 		{[]string{"run", sample, "-o", out, "--max-image-pixels", "0"},
 			"tokenize: --max-image-pixels 0: want a positive pixel count, or -1 for no limit", true},
+		{[]string{"run", corpus, "-o", out, "--pack", "512", "--format", "megatron"},
+			"tokenize: --pack does not apply to --format megatron: Megatron packs documents into --seq-length samples itself", false},
+		{[]string{"run", corpus, "-o", out, "--pack", "512", "--format", "megatron", "--token-dtype", "int32"},
+			"tokenize: --pack does not apply to --format megatron: Megatron packs documents into --seq-length samples itself", false},
 		// Runtime errors: exit 1, no usage hint.
 		{[]string{"text", "decode", "[99999999]"},
 			"tokenize: text: unknown token id 99999999: not a rank or special token of o200k_base (ids are below 200019, with gaps)", false},
