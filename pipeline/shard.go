@@ -217,6 +217,11 @@ func readJobConfig(dir outDir) (jobConfig, error) {
 	if err == nil {
 		err = json.Unmarshal(data, &c)
 	}
+	if errors.Is(err, os.ErrNotExist) {
+		if _, serr := dir.readFile(SummaryName); serr == nil {
+			return c, configErr("%s is the output of an unsharded run, which needs no finalize: it is complete once tokenize run exits 0, and %s lists its files in order (finalize is for --num-shards runs)", dir, SummaryName)
+		}
+	}
 	if err != nil {
 		return c, configErr("%s/%s/%s is unreadable (%v): is %s the output of a sharded run (--num-shards)?", dir, DoneDir, JobConfigName, err, dir)
 	}

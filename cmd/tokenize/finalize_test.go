@@ -72,3 +72,20 @@ func TestRunShardedThenFinalize(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalizeUnsharded: finalize of an unsharded run says it needs none and
+// where its file list is, instead of naming a missing _done/_config.json.
+func TestFinalizeUnsharded(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "meg")
+	if code, _, stderr := tokenize(t, "", "run", sample, "-o", out, "--format", "megatron", "--eos", "-q"); code != exitOK {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := tokenize(t, "", "finalize", out)
+	want := "tokenize: " + out + " is the output of an unsharded run, which needs no finalize: it is complete once tokenize run exits 0, and _SUMMARY.json lists its files in order"
+	if code != exitUsage || !strings.HasPrefix(stderr, want) {
+		t.Fatalf("finalize: exit %d: %s\nwant prefix %q", code, stderr, want)
+	}
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); !os.IsNotExist(err) {
+		t.Errorf("manifest.json: %v", err)
+	}
+}
