@@ -263,8 +263,10 @@ type tokenSpan struct {
 }
 
 // WriteTextHTML writes a text row as HTML: every token a span with
-// alternating colours, so the boundaries show; a token's tooltip gives its
-// id and bytes. Special tokens are boxed; a token that is not whole UTF-8
+// alternating colours, so the boundaries show, holding the token's text as
+// the tokenizer's decoder renders it in context (TextDecoder.Pieces: the
+// spans concatenate to the decoded row, spaces of SentencePiece "▁" tokens
+// included); a token's tooltip gives its id and its own decoded bytes. Special tokens are boxed; a token that is not whole UTF-8
 // (part of a character) is shown as \x escapes.
 func WriteTextHTML(w io.Writer, r *Row) error {
 	if r.Modality != "text" || r.InputIDs == nil {
@@ -274,12 +276,17 @@ func WriteTextHTML(w io.Writer, r *Row) error {
 	if err != nil {
 		return err
 	}
+	pieces, specials, err := td.Pieces(r.InputIDs)
+	if err != nil {
+		return err
+	}
 	var spans []tokenSpan
 	for k, id := range r.InputIDs {
-		b, special, err := td.Token(id)
+		raw, _, err := td.Token(id)
 		if err != nil {
 			return err
 		}
+		b, special := pieces[k], specials[k]
 		s := string(b)
 		if !utf8.Valid(b) {
 			var e strings.Builder
@@ -288,7 +295,7 @@ func WriteTextHTML(w io.Writer, r *Row) error {
 			}
 			s = e.String()
 		}
-		spans = append(spans, tokenSpan{Text: s, Title: fmt.Sprintf("#%d id %d %q", k, id, b),
+		spans = append(spans, tokenSpan{Text: s, Title: fmt.Sprintf("#%d id %d %q", k, id, raw),
 			Class: []string{"a", "b", "c"}[k%3], Special: special})
 	}
 	name := str(r.Meta.Tokenizers["text"], "name")

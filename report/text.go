@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"slices"
@@ -87,6 +88,48 @@ func (td *TextDecoder) Token(id int32) ([]byte, bool, error) {
 	}
 	b, err := td.tok.Decode(nil, []int32{id})
 	return b, false, err
+}
+
+// Pieces returns the text of every id as the tokenizer's decoder renders it
+// in context, so that the pieces concatenate to the decoded row: each id's
+// text is the growth of the decoded text when the id is appended to the
+// ids before it (decoded from the previous piece's start, so a decoder that
+// strips a leading space only at the start of a sequence, as SentencePiece
+// "▁" tokens do, keeps the space of every later token). An id that ends in
+// an unfinished character (the decoded text ends in U+FFFD, e.g. byte
+// fallback tokens) gets "" and its bytes go to the id that completes it.
+// Ids the tokenizer does not know (a job's own --special-token) are their
+// name, alone. special[k] says whether id k is a special token.
+func (td *TextDecoder) Pieces(ids []int32) (pieces [][]byte, special []bool, err error) {
+	pieces, special = make([][]byte, len(ids)), make([]bool, len(ids))
+	prefix, read := 0, 0 // the window ids[prefix:read] decodes to prev
+	var prev []byte
+	for k, id := range ids {
+		_, special[k] = td.special[id]
+		cur, err := td.tok.Decode(nil, ids[prefix:k+1])
+		if err != nil {
+			b, sp, err := td.Token(id)
+			if err != nil {
+				return nil, nil, err
+			}
+			pieces[k], special[k] = b, sp
+			prefix, read, prev = k+1, k+1, nil
+			continue
+		}
+		if bytes.HasSuffix(cur, []byte("\uFFFD")) && k+1 < len(ids) {
+			continue // an unfinished character: its text goes to a later id
+		}
+		if bytes.HasPrefix(cur, prev) {
+			pieces[k] = cur[len(prev):]
+		} else if pieces[k], _, err = td.Token(id); err != nil {
+			return nil, nil, err
+		}
+		if prev, err = td.tok.Decode(nil, ids[read:k+1]); err != nil {
+			return nil, nil, err
+		}
+		prefix, read = read, k+1
+	}
+	return pieces, special, nil
 }
 
 // InputBytes returns how many input bytes a text row's ids stand for: the
