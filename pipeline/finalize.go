@@ -135,7 +135,7 @@ func Finalize(dirName string, layout Layout) (*Manifest, error) {
 		return nil, configErr("%s: the markers list no part file", dir)
 	}
 	var md arrow.Metadata
-	if cfg.Format != FormatMegatron { // no schema in .bin/.idx
+	if cfg.Format == FormatArrow || cfg.Format == FormatArrowStream { // no IPC schema in .bin/.idx, nor in registered formats (parquet)
 		if md, err = readSchemaMetadata(dir, man.Files[0].Name, cfg.Format); err != nil {
 			return nil, err
 		}

@@ -114,6 +114,8 @@ type partWriter struct {
 	dir          string // local directory of temp files (out.staging())
 	out          outDir
 	ext          string
+	custom       *FileFormat // a registered format (formats.go), or nil: IPC
+	compression  Compression
 	opts         []ipc.Option
 	mem          memory.Allocator
 	schema       *arrow.Schema
@@ -156,7 +158,11 @@ type writerConfig struct {
 func newPartWriter(c writerConfig) (*partWriter, error) {
 	ext, ok := formats[c.format]
 	if !ok {
-		return nil, configErr("unknown format %q: use arrow or arrow-stream", c.format)
+		return nil, configErr("unknown format %q: use arrow or arrow-stream (or megatron; parquet needs a binary built with -tags parquet)", c.format)
+	}
+	custom, err := registeredFormat(c.format, c.compression) // formats.go
+	if err != nil {
+		return nil, err
 	}
 	copts, ok := compressions[c.compression]
 	if !ok {
@@ -188,7 +194,7 @@ func newPartWriter(c writerConfig) (*partWriter, error) {
 	c.dir = c.out.staging()
 	return &partWriter{out: c.out,
 		name: func(seq int) string { return c.name(seq, ext) }, uniqueTmp: c.uniqueTmp,
-		dir: c.dir, ext: ext, opts: opts, mem: c.mem, schema: c.schema, lay: c.lay, schemaBytes: schemaBytes,
+		dir: c.dir, ext: ext, custom: custom, compression: c.compression, opts: opts, mem: c.mem, schema: c.schema, lay: c.lay, schemaBytes: schemaBytes,
 		batchBytes: c.batchBytes, batchRows: c.batchRows, maxFileBytes: c.maxFileBytes,
 		bldr: array.NewRecordBuilder(c.mem, c.schema),
 	}, nil
@@ -293,7 +299,15 @@ func (w *partWriter) openFile() error {
 	buf := bufio.NewWriterSize(f, 1<<20)
 	cw := &countingWriter{w: buf, h: sha256.New()}
 	var iw ipcWriter
-	if w.ext == formats[FormatArrow] {
+	if w.custom != nil {
+		rw, err := w.custom.Open(cw, w.schema, w.mem, w.compression)
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			return fmt.Errorf("starting %s: %w", tmp, err)
+		}
+		iw = rw
+	} else if w.ext == formats[FormatArrow] {
 		fw, err := ipc.NewFileWriter(cw, w.opts...)
 		if err != nil {
 			f.Close()

@@ -89,7 +89,7 @@ func TestRunExitCodesAndOverwrite(t *testing.T) {
 		{"run", sample},
 		{"run", "-o", out},
 		{"run", filepath.Join(sample, "missing.jsonl"), "-o", t.TempDir()},
-		{"run", sample, "-o", t.TempDir(), "--format", "parquet"},
+		{"run", sample, "-o", t.TempDir(), "--format", "orc"},
 		{"run", sample, "-o", t.TempDir(), "--compression", "gzip"},
 		{"run", sample, "-o", t.TempDir(), "--batch-size", "8"},
 		{"run", sample, "-o", t.TempDir(), "--max-file-size", "lots"},

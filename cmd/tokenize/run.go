@@ -435,7 +435,7 @@ The output is byte-identical for the same inputs and flags whatever --workers.`,
 	f.video.register(c) // run_video.go
 	fl := c.Flags()
 	fl.StringVarP(&f.out, "output", "o", "", "output directory or s3://, gs://, azblob:// URL prefix (required; created if missing)")
-	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable), arrow-stream (IPC stream, .arrows) or megatron (Megatron-LM .bin/.idx of the text rows; add --eos for EOD, docs/batch.md)")
+	fl.StringVar(&f.format, "format", "arrow", "arrow (IPC file, memory-mappable), arrow-stream (IPC stream, .arrows) or megatron (Megatron-LM .bin/.idx of the text rows; add --eos for EOD, docs/batch.md) or parquet (ZSTD; only in a binary built with -tags parquet)")
 	fl.StringVar(&f.compression, "compression", "none", "none, zstd or lz4 (compressed files are not zero-copy)")
 	fl.StringVar(&f.textField, "text-field", "text", "JSONL field holding the text")
 	fl.StringVar(&f.imageField, "image-field", "", "JSONL field holding an image path relative to the manifest's directory (default: none)")
