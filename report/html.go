@@ -54,6 +54,8 @@ type page struct {
 	TPBChart   template.URL
 	TPBNote    string
 	TextRows   int64
+	PackLength int
+	PackPadID  int
 	Fit        []fitRow
 	Errors     []errRow
 	ErrorChart template.URL
@@ -65,7 +67,7 @@ type page struct {
 // embedded as a data: URI, the style is inline, nothing is fetched.
 func Render(w io.Writer, st *Stats) error {
 	pg := page{Dir: st.Out.Dir, Rows: st.Rows, Summaries: len(st.Out.Summaries),
-		Finalized: st.Out.Manifest != nil, DoneShards: st.Out.DoneShards}
+		Finalized: st.Out.Manifest != nil, DoneShards: st.Out.DoneShards, PackLength: st.PackLength, PackPadID: st.PackPadID}
 	for _, f := range st.Out.Files {
 		pg.Files = append(pg.Files, filepath.Base(f))
 	}
@@ -82,7 +84,11 @@ func Render(w io.Writer, st *Stats) error {
 			r.Mean = fmt.Sprintf("%.1f", float64(r.Total)/float64(len(v)))
 			rank := func(p float64) int64 { return v[max(0, min(len(v)-1, int(math.Ceil(p*float64(len(v))))-1))] }
 			r.Min, r.P50, r.P99, r.Max = v[0], rank(0.5), rank(0.99), v[len(v)-1]
-			c, err := histogram(m+": tokens per row (num_tokens)", "num_tokens", fs)
+			title, axis := m+": tokens per row (num_tokens)", "num_tokens"
+			if m == Packed {
+				title, axis = m+": real tokens per sequence (length)", "length"
+			}
+			c, err := histogram(title, axis, fs)
 			if err != nil {
 				return err
 			}
@@ -190,12 +196,13 @@ img{display:block;margin:.5em 0;border:1px solid #ddd}
 <h1>tokenfab report</h1>
 <p><b>{{.Dir}}</b>: {{len .Files}} part file(s), {{.Rows}} rows, {{.Summaries}} summary file(s){{if .Finalized}}, finalized (manifest.json){{end}}{{if .DoneShards}}, {{.DoneShards}} shard marker(s) in _done{{end}}.</p>
 <p class="note">Files in row order: {{range $i, $f := .Files}}{{if $i}}, {{end}}{{$f}}{{end}}</p>
+{{if .PackLength}}<p><b>Packed output (--pack {{.PackLength}}):</b> every row is one sequence of {{.PackLength}} token slots (input_ids) holding successive text documents, split where they cross a sequence boundary; its <code>length</code> column counts the real tokens, the remaining slots are pad id {{.PackPadID}}. Rows are sequences, not documents: the token table below gives the <code>length</code> of each sequence; per-document token counts, tokens per byte per row and context-window fit cannot be recovered from packed files (the summaries' totals are shown where they apply).</p>{{end}}
 
 <h2>Token lengths per modality</h2>
 <table><tr><th class="l">modality</th><th>rows</th><th>tokens</th><th>mean</th><th>min</th><th>p50</th><th>p99</th><th>max</th></tr>
 {{range .Tokens}}<tr><td class="l">{{.Modality}}</td><td>{{.Rows}}</td><td>{{.Total}}</td><td>{{.Mean}}</td><td>{{.Min}}</td><td>{{.P50}}</td><td>{{.P99}}</td><td>{{.Max}}</td></tr>
 {{end}}</table>
-<p class="note">Successful rows only (num_tokens is null on error rows); percentiles are nearest-rank.</p>
+<p class="note">{{if .PackLength}}Packed sequences: the length column (real tokens, pad excluded){{else}}Successful rows only (num_tokens is null on error rows){{end}}; percentiles are nearest-rank.</p>
 {{range .Tokens}}{{if .Chart}}<img alt="{{.Modality}} token histogram" src="{{.Chart}}">{{end}}{{end}}
 
 <h2>Text: tokens per byte</h2>
@@ -206,10 +213,10 @@ img{display:block;margin:.5em 0;border:1px solid #ddd}
 {{if .TPBNote}}<p class="note">Per-row bytes unavailable: {{.TPBNote}}</p>{{end}}
 
 <h2>Context-window fit (text rows)</h2>
-<table><tr><th>context window</th><th>rows over</th><th>rows that fit</th><th>over</th></tr>
+{{if .PackLength}}<p>Not applicable to packed output: every sequence is at most {{.PackLength}} tokens, and document lengths are not in the files.</p>{{else}}<table><tr><th>context window</th><th>rows over</th><th>rows that fit</th><th>over</th></tr>
 {{range .Fit}}<tr><td>{{.Window}}</td><td>{{.Over}}</td><td>{{.Fit}}</td><td>{{.PercentOver}}</td></tr>
 {{end}}</table>
-<p class="note">A row is over when num_tokens &gt; the window; {{.TextRows}} successful text rows.</p>
+<p class="note">A row is over when num_tokens &gt; the window; {{.TextRows}} successful text rows.</p>{{end}}
 
 <h2>Errors by kind</h2>
 {{if .Errors}}<table><tr><th class="l">kind</th><th>_SUMMARY count</th><th>error-column rows</th><th class="l">examples (summary)</th></tr>

@@ -159,6 +159,8 @@ func ReadBatches(path string, fn func(schema *arrow.Schema, rec arrow.RecordBatc
 // description by modality ("text", "image", "audio", "video").
 type Meta struct {
 	Tokenizers map[string]map[string]any `json:"tokenizers"`
+	// Options are the job's options (pack_length, pack_pad_id, format, ...).
+	Options map[string]any `json:"options"`
 }
 
 // ParseMeta parses the schema's `tokenfab` metadata (an empty Meta when

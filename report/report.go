@@ -37,7 +37,16 @@ type Stats struct {
 	TextBytesNote string
 	// Over[k] counts successful text rows with num_tokens > ContextWindows[k].
 	Over []int64
+	// PackLength is L of packed output (--pack L), 0 otherwise. Packed rows
+	// are sequences, not documents: Tokens[Packed] holds their length
+	// column (real tokens; the rest of the L slots is pad) and no other
+	// per-row statistic applies.
+	PackLength int
+	PackPadID  int
 }
+
+// Packed is the Tokens key of packed sequences.
+const Packed = "packed text sequences"
 
 // Build reads every part file of dir.
 func Build(dir string) (*Stats, error) {
@@ -55,6 +64,12 @@ func Build(dir string) (*Stats, error) {
 				m, err := ParseMeta(schema)
 				if err != nil {
 					return err
+				}
+				if l, ok := m.Options["pack_length"].(float64); ok && l > 0 {
+					st.PackLength = int(l)
+					if p, ok := m.Options["pack_pad_id"].(float64); ok {
+						st.PackPadID = int(p)
+					}
 				}
 				if _, ok := m.Tokenizers["text"]; ok {
 					td, err = NewTextDecoder(m)
@@ -87,6 +102,19 @@ func column[T arrow.Array](rec arrow.RecordBatch, name string) (T, bool) {
 
 func (st *Stats) scan(rec arrow.RecordBatch, td *TextDecoder) error {
 	st.Rows += rec.NumRows()
+	if _, fixed := column[*array.FixedSizeList](rec, "input_ids"); fixed {
+		l, ok := column[*array.Int32](rec, "length")
+		if !ok {
+			return fmt.Errorf("input_ids is a fixed-size list but there is no int32 length column: not packed tokenfab output")
+		}
+		if st.PackLength == 0 { // no pack_length option: take L from the type
+			st.PackLength = int(rec.Schema().Field(rec.Schema().FieldIndices("input_ids")[0]).Type.(*arrow.FixedSizeListType).Len())
+		}
+		for i := 0; i < int(rec.NumRows()); i++ {
+			st.Tokens[Packed] = append(st.Tokens[Packed], int64(l.Value(i)))
+		}
+		return nil
+	}
 	errs, _ := column[*array.String](rec, "error")
 	mods, _ := column[*array.String](rec, "modality")
 	nt, hasNT := column[*array.Int32](rec, "num_tokens")

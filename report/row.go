@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -34,14 +35,30 @@ type Row struct {
 	VideoPatches  []uint8
 	VideoPatchDim int
 	Timestamps    []float64
-	Meta          *Meta
+	// Packed: a row of packed output (--pack L): InputIDs are its first
+	// NumTokens (the length column) of PackLength ids, the rest being pad;
+	// packed rows have no id, modality or error.
+	Packed     bool
+	PackLength int
+	Meta       *Meta
 }
+
+// ErrRow marks errors about the row asked for rather than I/O: it does not
+// exist, is an error row, or has nothing the renderer can show.
+var ErrRow = errors.New("the row cannot be shown")
+
+type rowError struct{ error }
+
+func (rowError) Is(target error) bool { return target == ErrRow }
+
+// rowErrorf is an ErrRow with a message.
+func rowErrorf(format string, args ...any) error { return rowError{fmt.Errorf(format, args...)} }
 
 // ReadRow reads row n (0-based, counted over the file's batches) of an
 // Arrow IPC file or stream.
 func ReadRow(path string, n int) (*Row, error) {
 	if n < 0 {
-		return nil, fmt.Errorf("row %d: rows are counted from 0", n)
+		return nil, rowErrorf("row %d: rows are counted from 0", n)
 	}
 	var row *Row
 	seen := 0
@@ -66,7 +83,7 @@ func ReadRow(path string, n int) (*Row, error) {
 		return nil, err
 	}
 	if row == nil {
-		return nil, fmt.Errorf("%s has %d rows; row %d does not exist", path, seen, n)
+		return nil, rowErrorf("%s has %d rows; row %d does not exist", path, seen, n)
 	}
 	return row, nil
 }
@@ -89,6 +106,29 @@ func copyRow(rec arrow.RecordBatch, i int) (*Row, error) {
 		if v, ok := c.ListValues().(*array.Int32); ok {
 			lo, hi := c.ValueOffsets(i)
 			r.InputIDs = slices.Clone(v.Int32Values()[lo:hi])
+		}
+	}
+	if c, ok := column[*array.FixedSizeList](rec, "input_ids"); ok && c.IsValid(i) {
+		// packed output: fixed_size_list<int32|uint16, L> plus length
+		if l, ok := column[*array.Int32](rec, "length"); ok && l.IsValid(i) {
+			r.Packed = true
+			r.PackLength = int(c.DataType().(*arrow.FixedSizeListType).Len())
+			r.NumTokens = int(l.Value(i))
+			if r.NumTokens < 0 || r.NumTokens > r.PackLength {
+				return nil, fmt.Errorf("packed row %d: length %d is outside 0..%d", i, r.NumTokens, r.PackLength)
+			}
+			off := (c.Offset() + i) * r.PackLength
+			switch v := c.ListValues().(type) {
+			case *array.Int32:
+				r.InputIDs = slices.Clone(v.Int32Values()[off : off+r.NumTokens])
+			case *array.Uint16:
+				r.InputIDs = make([]int32, r.NumTokens)
+				for k, id := range v.Uint16Values()[off : off+r.NumTokens] {
+					r.InputIDs[k] = int32(id)
+				}
+			default:
+				return nil, fmt.Errorf("packed input_ids of %s: want int32 or uint16", v.DataType())
+			}
 		}
 	}
 	if c, ok := column[*array.FixedSizeList](rec, "grid_thw"); ok && c.IsValid(i) {

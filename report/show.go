@@ -149,12 +149,12 @@ func ImageOf(r *Row, grid bool) (*image.NRGBA, error) {
 	}
 	if r.Patches == nil {
 		if r.PatchDType != "" {
-			return nil, fmt.Errorf("row %d has %s patches; show reassembles uint8 and float32 patches only (run with --patch-dtype uint8)", r.Index, r.PatchDType)
+			return nil, rowErrorf("row %d has %s patches; show reassembles uint8 and float32 patches only (run with --patch-dtype uint8)", r.Index, r.PatchDType)
 		}
-		return nil, fmt.Errorf("row %d has no patches", r.Index)
+		return nil, rowErrorf("row %d has no patches", r.Index)
 	}
 	if desc == nil || !r.HasGrid {
-		return nil, fmt.Errorf("row %d: no image tokenizer metadata or grid_thw", r.Index)
+		return nil, rowErrorf("row %d: no image tokenizer metadata or grid_thw", r.Index)
 	}
 	l, err := LayoutOf(desc, r.PatchDim)
 	if err != nil {
@@ -177,7 +177,7 @@ func ImageOf(r *Row, grid bool) (*image.NRGBA, error) {
 // colours from gonum's Moreland blue–red map over the row's min..max.
 func MelImage(r *Row) (*image.NRGBA, error) {
 	if r.NMels == 0 || len(r.Mel) == 0 {
-		return nil, fmt.Errorf("row %d has no mel frames", r.Index)
+		return nil, rowErrorf("row %d has no mel frames", r.Index)
 	}
 	frames := len(r.Mel) / r.NMels
 	step := (frames + 3999) / 4000
@@ -217,12 +217,12 @@ func MelImage(r *Row) (*image.NRGBA, error) {
 // index and timestamp; frames added by temporal padding say so.
 func ContactSheet(r *Row, grid bool) (*image.NRGBA, error) {
 	if r.VideoPatches == nil || !r.HasGrid {
-		return nil, fmt.Errorf("row %d has no uint8 video_patches", r.Index)
+		return nil, rowErrorf("row %d has no uint8 video_patches", r.Index)
 	}
 	vd := r.Meta.Tokenizers["video"]
 	desc, _ := vd["image"].(map[string]any)
 	if desc == nil {
-		return nil, fmt.Errorf("row %d: no tokenizers.video.image metadata", r.Index)
+		return nil, rowErrorf("row %d: no tokenizers.video.image metadata", r.Index)
 	}
 	l, err := LayoutOf(desc, r.VideoPatchDim)
 	if err != nil {
@@ -269,8 +269,8 @@ type tokenSpan struct {
 // included); a token's tooltip gives its id and its own decoded bytes. Special tokens are boxed; a token that is not whole UTF-8
 // (part of a character) is shown as \x escapes.
 func WriteTextHTML(w io.Writer, r *Row) error {
-	if r.Modality != "text" || r.InputIDs == nil {
-		return fmt.Errorf("row %d is not a text row with input_ids", r.Index)
+	if (r.Modality != "text" && !r.Packed) || r.InputIDs == nil {
+		return rowErrorf("row %d is not a text row with input_ids", r.Index)
 	}
 	td, err := NewTextDecoder(r.Meta)
 	if err != nil {
@@ -299,18 +299,22 @@ func WriteTextHTML(w io.Writer, r *Row) error {
 			Class: []string{"a", "b", "c"}[k%3], Special: special})
 	}
 	name := str(r.Meta.Tokenizers["text"], "name")
-	return textTmpl.Execute(w, map[string]any{"Row": r, "Spans": spans, "Tokenizer": name})
+	title := fmt.Sprintf("row %d: %s", r.Index, r.ID)
+	if r.Packed {
+		title = fmt.Sprintf("row %d: packed sequence (%d of %d slots used; the pad ids after them are not shown)", r.Index, r.NumTokens, r.PackLength)
+	}
+	return textTmpl.Execute(w, map[string]any{"Title": title, "Spans": spans, "Tokenizer": name})
 }
 
 var textTmpl = template.Must(template.New("text").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>row {{.Row.Index}}: {{.Row.ID}}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <style>
 body{font-family:sans-serif;margin:1.5em}
 pre{white-space:pre-wrap;font-size:15px;line-height:1.6}
 span.a{background:#ffe0a0}span.b{background:#a0e0ff}span.c{background:#c0f0b0}
 span.s{outline:2px solid #c00}
 </style></head><body>
-<h1>row {{.Row.Index}}: {{.Row.ID}}</h1>
+<h1>{{.Title}}</h1>
 <p>{{len .Spans}} tokens ({{.Tokenizer}}); colours change at every token boundary; hover for the id.</p>
 <pre>{{range .Spans}}<span class="{{.Class}}{{if .Special}} s{{end}}" title="{{.Title}}">{{.Text}}</span>{{end}}</pre>
 </body></html>
@@ -332,7 +336,7 @@ var pngTmpl = template.Must(template.New("png").Parse(`<!DOCTYPE html>
 // draws the patch grid (images and video frames).
 func Picture(r *Row, grid bool) (image.Image, error) {
 	if r.Error != "" {
-		return nil, fmt.Errorf("row %d (%s) is an error row: %s", r.Index, r.ID, r.Error)
+		return nil, rowErrorf("row %d (%s) is an error row: %s", r.Index, r.ID, r.Error)
 	}
 	switch r.Modality {
 	case "image":
@@ -342,9 +346,12 @@ func Picture(r *Row, grid bool) (image.Image, error) {
 	case "video":
 		return ContactSheet(r, grid)
 	case "text":
-		return nil, fmt.Errorf("row %d is a text row: write it as HTML (-o OUT.html)", r.Index)
+		return nil, rowErrorf("row %d is a text row: write it as HTML (-o OUT.html)", r.Index)
 	}
-	return nil, fmt.Errorf("row %d has modality %q: nothing to show", r.Index, r.Modality)
+	if r.Packed {
+		return nil, rowErrorf("row %d is a packed sequence of text ids (--pack %d): write it as HTML (-o OUT.html)", r.Index, r.PackLength)
+	}
+	return nil, rowErrorf("row %d has modality %q: nothing to show", r.Index, r.Modality)
 }
 
 // Denormalize maps float32 pixel values (--patch-dtype float32) back to the

@@ -146,11 +146,15 @@ func TestShowOtherRows(t *testing.T) {
 	if code, _, errs := tokenize(t, "", "show", arrow, "--row", "1", "-o", filepath.Join(dir, "text.png")); code != exitUsage || !strings.Contains(errs, "OUT.html") {
 		t.Errorf("text row as PNG: %d %s", code, errs)
 	}
-	if code, _, errs := tokenize(t, "", "show", arrow, "--row", "2", "-o", filepath.Join(dir, "e.png")); code == 0 || !strings.Contains(errs, "bad_json") {
+	// Row problems are exit 1 (not 3, which is I/O), without the usage hint.
+	if code, _, errs := tokenize(t, "", "show", arrow, "--row", "2", "-o", filepath.Join(dir, "e.png")); code != exitUsage || !strings.Contains(errs, "bad_json") || strings.Contains(errs, usageHint) {
 		t.Errorf("error row: %d %s", code, errs)
 	}
-	if code, _, errs := tokenize(t, "", "show", arrow, "--row", "9", "-o", filepath.Join(dir, "e.png")); code == 0 || !strings.Contains(errs, "has 3 rows") {
+	if code, _, errs := tokenize(t, "", "show", arrow, "--row", "9", "-o", filepath.Join(dir, "e.png")); code != exitUsage || !strings.Contains(errs, "has 3 rows") {
 		t.Errorf("row past the end: %d %s", code, errs)
+	}
+	if code, _, errs := tokenize(t, "", "show", filepath.Join(dir, "missing.arrow"), "--row", "0", "-o", filepath.Join(dir, "e.png")); code != exitFailed {
+		t.Errorf("missing file: %d %s, want exit 3", code, errs)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image/png"
 	"os"
@@ -29,7 +30,8 @@ file or stream written by tokenize run and renders it (docs/report.md):
          and the preset's patch layout (byte-exact; --grid draws the patches)
   audio  the mel spectrogram as a heatmap
   video  the sampled frames from video_patches, with their timestamps
-  text   HTML with each token coloured (decoded with the job's tokenizer)
+  text   HTML with each token coloured (decoded with the job's tokenizer);
+         also a row of packed output (--pack), its length ids
 
 -o OUT.png writes a PNG (not for text rows); -o OUT.html writes HTML (the
 PNG embedded for non-text rows).`,
@@ -44,20 +46,23 @@ PNG embedded for non-text rows).`,
 			}
 			r, err := rpt.ReadRow(args[0], rowN)
 			if err != nil {
-				return err
+				return showErr(err)
 			}
 			var b bytes.Buffer
-			if r.Modality == "text" && r.Error == "" {
+			if (r.Modality == "text" && r.Error == "") || r.Packed {
 				if ext != ".html" {
+					if r.Packed {
+						return usagef("row %d is a packed sequence of text ids (--pack %d): use -o OUT.html", rowN, r.PackLength)
+					}
 					return usagef("row %d is text: use -o OUT.html", rowN)
 				}
 				if err := rpt.WriteTextHTML(&b, r); err != nil {
-					return err
+					return showErr(err)
 				}
 			} else {
 				img, err := rpt.Picture(r, grid)
 				if err != nil {
-					return err
+					return showErr(err)
 				}
 				if err := png.Encode(&b, img); err != nil {
 					return err
@@ -74,7 +79,11 @@ PNG embedded for non-text rows).`,
 			if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: row %d (%s, %s) -> %s\n", args[0], rowN, r.ID, r.Modality, out)
+			what := r.ID + ", " + r.Modality
+			if r.Packed {
+				what = fmt.Sprintf("packed, %d tokens", r.NumTokens)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: row %d (%s) -> %s\n", args[0], rowN, what, out)
 			return nil
 		},
 	}
@@ -82,4 +91,13 @@ PNG embedded for non-text rows).`,
 	c.Flags().StringVarP(&out, "output", "o", "", "output file: .png or .html")
 	c.Flags().BoolVar(&grid, "grid", false, "draw the patch grid over images and video frames")
 	return c
+}
+
+// showErr gives errors about the row asked for (out of range, an error row,
+// nothing to show) exit 1; others (I/O) stay exit 3.
+func showErr(err error) error {
+	if errors.Is(err, rpt.ErrRow) {
+		return inputError{err}
+	}
+	return err
 }
