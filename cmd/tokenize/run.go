@@ -108,7 +108,7 @@ func (f *textFlags) explain(err error) error {
 		if len(se.Known) > 0 {
 			known = strings.Join(se.Known, " ")
 		}
-		return usagef("%s %q%s is not a special token of %s (it has: %s); pick one of those, or add it with --special-token NAME=ID", flag, se.Token, given, se.Encoding, known)
+		return usagef("%s %q%s is not a special token of %s (it has: %s); pick one of those, or add it with --special-token NAME=ID%s", flag, se.Token, given, se.Encoding, known, trainedSpecials(f.encoding))
 	}
 	return usagef("%v", err) // the text package's message, prefixed "text:"
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -102,6 +103,14 @@ merged first, ties going to the lower ids (docs/text-training.md).`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "train-bpe: %d ids (%d merged tokens, %d special) from %d bytes, %d pieces (%d distinct); count %.2fs, merge %.2fs\n",
 				len(res.Tokens)+len(res.Special), len(res.Tokens)-256, len(res.Special), s.InputBytes, s.Pieces, s.DistinctPieces,
 				s.CountTime.Seconds(), s.MergeTime.Seconds())
+			if len(res.Special) > 0 {
+				sp := make(map[string]int64, len(res.Special))
+				for n, id := range res.Special {
+					sp[n] = int64(id)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "train-bpe: tokenizer.tiktoken holds no special tokens; pass them when you use it: --encoding %s --pattern %s %s\n",
+					filepath.Join(outDir, "tokenizer.tiktoken"), res.Pattern, specialTokenFlags(sp))
+			}
 			if len(res.Tokens)+len(res.Special) < cfg.VocabSize {
 				fmt.Fprintf(cmd.ErrOrStderr(), "train-bpe: the corpus ran out of pairs before --vocab-size %d\n", cfg.VocabSize)
 			}
@@ -142,4 +151,42 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// trainedSpecials returns, for a train-bpe tokenizer.tiktoken (which holds
+// no special tokens), a hint naming the special tokens and ids recorded in
+// the train.json beside it as --special-token flags; "" otherwise.
+func trainedSpecials(encoding string) string {
+	if !strings.HasSuffix(encoding, ".tiktoken") {
+		return ""
+	}
+	path := filepath.Join(filepath.Dir(encoding), "train.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var meta struct {
+		Special map[string]int64 `json:"special_tokens"`
+	}
+	if json.Unmarshal(b, &meta) != nil || len(meta.Special) == 0 {
+		return ""
+	}
+	return "; " + path + " lists this vocabulary's special tokens: " + specialTokenFlags(meta.Special)
+}
+
+// specialTokenFlags writes special tokens as --special-token flags, by id.
+func specialTokenFlags(special map[string]int64) string {
+	names := make([]string, 0, len(special))
+	for n := range special {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return special[names[i]] < special[names[j]] })
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "--special-token '%s=%d'", n, special[n])
+	}
+	return b.String()
 }

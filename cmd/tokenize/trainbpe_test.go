@@ -38,6 +38,22 @@ func TestTrainBPE(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "tokenizer.json")); err != nil {
 		t.Fatal(err)
 	}
+	// The special ids are only in train.json: train-bpe prints the flags,
+	// run --eos without them names them, and with them works.
+	ranks := filepath.Join(out, "tokenizer.tiktoken")
+	flags := "--special-token '<|endoftext|>=298' --special-token '<pad>=299'"
+	if want := "train-bpe: tokenizer.tiktoken holds no special tokens; pass them when you use it: --encoding " + ranks + " --pattern gpt2 " + flags + "\n"; !strings.Contains(stderr, want) {
+		t.Errorf("train-bpe stderr %q lacks %q", stderr, want)
+	}
+	code, _, stderr = tokenize(t, "", "run", corpus, "-o", filepath.Join(dir, "x"), "--encoding", ranks, "--pattern", "gpt2", "--eos")
+	if want := "(it has: none); pick one of those, or add it with --special-token NAME=ID; " + filepath.Join(out, "train.json") + " lists this vocabulary's special tokens: " + flags + "\n"; code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("run --eos: exit %d: %s\nwant %q", code, stderr, want)
+	}
+	code, _, stderr = tokenize(t, "", "run", corpus, "-o", filepath.Join(dir, "x"), "--encoding", ranks, "--pattern", "gpt2", "--eos", "-q",
+		"--special-token", "<|endoftext|>=298", "--special-token", "<pad>=299")
+	if code != 0 {
+		t.Errorf("run --eos --special-token: exit %d: %s", code, stderr)
+	}
 	// " hello" is one token after training on this text.
 	code, stdout, stderr := tokenize(t, "", "text", "encode", "--encoding", filepath.Join(out, "tokenizer.tiktoken"), "--pattern", "gpt2", "hello hello")
 	if code != 0 {
