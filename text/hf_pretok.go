@@ -130,11 +130,24 @@ func (m *regexMatcher) matches(dst []mspan, s []byte) []mspan {
 type runMatcher struct {
 	in  func(rune) bool
 	max int
+	asc *[utf8.RuneSelf]bool // in of each ASCII character
+}
+
+func newRunMatcher(in func(rune) bool, max int) runMatcher {
+	m := runMatcher{in, max, new([utf8.RuneSelf]bool)}
+	for b := range m.asc {
+		m.asc[b] = in(rune(b))
+	}
+	return m
 }
 
 func (m runMatcher) matches(dst []mspan, s []byte) []mspan {
 	prev := 0
 	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf && !m.asc[b] { // most text: no call, no decode
+			i++
+			continue
+		}
 		r, n := utf8.DecodeRune(s[i:])
 		if (r == utf8.RuneError && n == 1) || !m.in(r) {
 			i += n
@@ -166,28 +179,25 @@ func (m runMatcher) matches(dst []mspan, s []byte) []mspan {
 // regex in text/internal/pretok, all three against HF by TestHFGolden and
 // TestHFCorpusParity).
 var runPatterns = map[string]matcher{
-	`\p{N}{1,3}`: runMatcher{func(r rune) bool { return unicode.IsNumber(r) }, 3},
-	"[一-龥\u3040-ゟ゠-ヿ]+": runMatcher{func(r rune) bool {
+	`\p{N}{1,3}`: newRunMatcher(func(r rune) bool { return unicode.IsNumber(r) }, 3),
+	"[一-龥\u3040-ゟ゠-ヿ]+": newRunMatcher(func(r rune) bool {
 		return r >= 0x4E00 && r <= 0x9FA5 || r >= 0x3040 && r <= 0x309F || r >= 0x30A0 && r <= 0x30FF
-	}, 0},
-	pretok.Pattern("deepseek3"): gapMatcher{mustMatcher("deepseek3")},
+	}, 0),
+	pretok.Pattern("deepseek3"): gapMatcher{"deepseek3"},
 }
 
-func mustMatcher(name string) pretok.Matcher {
-	m, ok := pretok.LookupMatcher(name)
-	if !ok {
-		panic("pretok has no matcher " + name)
-	}
-	return m
-}
-
-// gapMatcher is a pretok.Matcher: a pattern that may leave gaps between
-// its matches.
-type gapMatcher struct{ f pretok.Matcher }
+// gapMatcher is a pretok.Matcher, by name: a pattern that may leave gaps
+// between its matches. (The lookup is per call, not at init, so that
+// importing text does not build pretok's tables.)
+type gapMatcher struct{ name string }
 
 func (m gapMatcher) matches(dst []mspan, s []byte) []mspan {
+	f, ok := pretok.LookupMatcher(m.name)
+	if !ok {
+		panic("pretok has no matcher " + m.name)
+	}
 	for i := 0; i < len(s); {
-		n, ok := m.f(s[i:])
+		n, ok := f(s[i:])
 		if n < 1 || n > len(s)-i { // impossible for pretok's Matchers
 			n, ok = len(s)-i, false
 		}
