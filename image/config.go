@@ -100,6 +100,14 @@ type Config struct {
 	// RGB colour (qwen-vl-utils and Idefics use white) instead of PIL's
 	// convert("RGB"), which drops alpha and keeps the hidden colour.
 	Background *[3]uint8
+	// HFTransparency reproduces transformers' processor(load_image(path))
+	// (5.23): load_image's convert("RGB") drops the alpha of RGBA/LA/PA
+	// images, but PIL keeps a transparent colour (info["transparency"]:
+	// PNG tRNS of a P, L, 1, I;16 or RGB image, GIF transparency index) on
+	// the RGB result, and the processor's convert_to_rgb then turns every
+	// pixel of that colour white (docs/image.md, "Transparency"). Exclusive
+	// with Background.
+	HFTransparency bool
 	// MaxPixels of the decoded image, checked from the header before any
 	// pixel buffer exists. 0: DefaultMaxPixels (PIL's 89,478,485); <0: none.
 	MaxImagePixels int64
@@ -303,7 +311,10 @@ func resolve(c Config) (*resolved, error) {
 			return nil, errorf(ErrConfig, "Codebook has Dim %d, the preset's patches have %d samples", r.codebook.Dim, d)
 		}
 	}
-	r.dec = decodeOptions{maxPixels: c.MaxImagePixels, maxFileBytes: c.MaxFileBytes, noEXIF: c.DisableEXIF, background: c.Background}
+	r.dec = decodeOptions{maxPixels: c.MaxImagePixels, maxFileBytes: c.MaxFileBytes, noEXIF: c.DisableEXIF, background: c.Background, hf: c.HFTransparency}
+	if c.HFTransparency && c.Background != nil {
+		return nil, errorf(ErrConfig, "HFTransparency and Background both say what transparent pixels become; set one")
+	}
 	if r.dec.maxPixels == 0 {
 		r.dec.maxPixels = DefaultMaxPixels
 	}

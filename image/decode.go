@@ -121,6 +121,7 @@ type decodeOptions struct {
 	maxFileBytes int64 // <0: no limit
 	noEXIF       bool
 	background   *[3]uint8
+	hf           bool // HFTransparency
 }
 
 // decoded is a decoded, oriented RGB image plus what metadata needs.
@@ -173,10 +174,15 @@ func decodeRGB(data []byte, o decodeOptions) (res *decoded, err error) {
 	}
 	rgb := toRGB(img, format)
 	rgb.Mode = headerMode(format, data, rgb.Mode)
-	img = nil
-	if o.background != nil {
+	if format == "png" {
+		pngKeyAlpha(rgb, img, data)
+	}
+	if o.hf {
+		rgb.whitenKey(transparencyKey(format, data, img, rgb.Mode))
+	} else if o.background != nil {
 		rgb.composite(*o.background)
 	}
+	img = nil
 	res = &decoded{rgb: rgb, format: format, storedW: rgb.W, storedH: rgb.H}
 	if ori := exifOrientation(format, data); ori != 0 {
 		res.orientation = ori

@@ -56,6 +56,7 @@ type goldenRec struct {
 	Resize      []goldenResize          `json:"resize"`
 	Presets     map[string]goldenPreset `json:"presets"`
 	HFWhite     string                  `json:"hf_white_clip_sha256"`
+	HFLoad      string                  `json:"hf_load_image_clip_sha256"`
 }
 
 type goldenFile struct {
@@ -214,6 +215,19 @@ func checkRecord(t *testing.T, rec goldenRec, data []byte, sampleDir string, qwe
 		}
 		if got := f32sha(tk.PixelValuesCHW(toks)); got != rec.HFWhite {
 			t.Errorf("Background white: CLIP pixel_values differ from transformers v5 convert_to_rgb (alpha_composite onto white)")
+		}
+	}
+	if rec.HFLoad != "" && !rec.Lossy {
+		tk, err := New(Config{Preset: "clip-vit-large-patch14", HFTransparency: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks, err := tk.Tokenize(context.Background(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f32sha(tk.PixelValuesCHW(toks)); got != rec.HFLoad {
+			t.Errorf("HFTransparency: CLIP pixel_values differ from transformers processor(load_image(path))")
 		}
 	}
 	for _, name := range presetOrder {

@@ -505,7 +505,9 @@ func (t *Tokenizer) Describe() map[string]any {
 		d["input_ids"] = "nearest codebook centre per patch: argmin_k sum_i (float32(x_i) - c_ki)^2 in float32, i ascending, lowest k on ties"
 		d["codebook_k"] = r.codebook.K
 	}
-	if r.dec.background != nil {
+	if r.dec.hf {
+		d["background"] = "hf: transformers load_image + convert_to_rgb: alpha dropped, a transparent colour (PNG tRNS, GIF index) becomes white"
+	} else if r.dec.background != nil {
 		d["background"] = r.dec.background[:]
 	} else {
 		d["background"] = "none: PIL convert(\"RGB\") drops alpha, keeps hidden colour"

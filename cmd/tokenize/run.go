@@ -145,7 +145,7 @@ func (f *imageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.dtype, "patch-dtype", "uint8", "image patches column: uint8 (resized RGB samples, lossless; normalize with the metadata's mean/std), float32 (normalized pixel values), float16 or bfloat16 (normalized, rounded to nearest even; bfloat16 stored as uint16 bits). Video patches are uint8 or float32 only: with float16/bfloat16 the video_patches column is float32")
 	fl.StringVar(&f.codebook, "codebook", "", "patch k-means codebook (.npy or JSON, from tokenize train-codebook): image rows also get input_ids, the nearest centre of each patch")
 	fl.StringVar(&f.palette, "palette", "", "ImageGPT colour clusters for --image-preset igpt (.npy, or the checkpoint's preprocessor_config.json): image rows get input_ids, one per pixel")
-	fl.StringVar(&f.background, "image-background", "none", `composite transparent pixels onto this colour: none (PIL convert("RGB"): alpha dropped), white, black or R,G,B`)
+	fl.StringVar(&f.background, "image-background", "none", `what transparent pixels become: none (PIL convert("RGB"): alpha dropped, hidden colour kept), hf (transformers processor(load_image(path)): alpha dropped, a PNG tRNS / GIF transparent colour turns white), or a colour to composite onto: white, black or R,G,B`)
 	fl.BoolVar(&f.noEXIF, "no-exif", false, "do not apply the EXIF orientation of images")
 	fl.IntVar(&f.maxPixels, "max-pixels", 0, "pixel budget of the resized image for presets that have one (qwen2-vl, qwen2.5-vl; default: the preset's)")
 	fl.Int64Var(&f.maxImagePixels, "max-image-pixels", image.DefaultMaxPixels, "larger images (by their header) become too_large rows before decoding, a guard against decompression bombs (default PIL's limit); -1: no limit")
@@ -159,7 +159,8 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 		return nil, usagef("--patch-dtype %s: %s", f.dtype, why)
 	}
 	bg, ok := backgrounds[f.background]
-	if !ok {
+	hfBG := f.background == "hf"
+	if !ok && !hfBG {
 		var c [3]uint8
 		parts := strings.Split(f.background, ",")
 		for i := 0; len(parts) == 3 && i < 3; i++ {
@@ -170,7 +171,7 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 			c[i], ok = uint8(v), i == 2
 		}
 		if !ok {
-			return nil, usagef("--image-background %q: want none, white, black or R,G,B (0-255 each)", f.background)
+			return nil, usagef("--image-background %q: want none, white, black or R,G,B (0-255 each), or hf", f.background)
 		}
 		bg = &c
 	}
@@ -180,7 +181,7 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 	if f.maxPixels < 0 {
 		return nil, usagef("--max-pixels %d: want a positive pixel count", f.maxPixels)
 	}
-	cfg := image.Config{Preset: f.preset, PatchDType: f.dtype, Background: bg, DisableEXIF: f.noEXIF, MaxPixels: f.maxPixels,
+	cfg := image.Config{Preset: f.preset, PatchDType: f.dtype, Background: bg, HFTransparency: hfBG, DisableEXIF: f.noEXIF, MaxPixels: f.maxPixels,
 		MaxImagePixels: f.maxImagePixels}
 	if f.codebook != "" && f.palette != "" {
 		return nil, usagef("--codebook and --palette both give image input_ids; pass one")

@@ -28,6 +28,7 @@ import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, features
+from transformers.image_utils import load_image
 import PIL
 import transformers
 from transformers.models.vit.image_processing_pil_vit import ViTImageProcessorPil
@@ -154,6 +155,12 @@ def golden_for(path, rel, qwen_max, full_presets=True):
         out = presets(qwen_max)["clip-vit-large-patch14"](images=raw, return_tensors="np")
         pv = np.ascontiguousarray(out["pixel_values"]).astype("<f4")
         rec["hf_white_clip_sha256"] = sha(pv.tobytes())
+        # transformers' own path, processor(load_image(path)): load_image's
+        # convert("RGB") drops alpha but keeps info["transparency"], which
+        # convert_to_rgb then turns white (Config.HFTransparency).
+        out = presets(qwen_max)["clip-vit-large-patch14"](images=load_image(path), return_tensors="np")
+        pv = np.ascontiguousarray(out["pixel_values"]).astype("<f4")
+        rec["hf_load_image_clip_sha256"] = sha(pv.tobytes())
     return rec
 
 
@@ -220,6 +227,42 @@ def make_synthetic():
     Image.fromarray(blocks).save(os.path.join(FIX, "synth_lossy.webp"), quality=80)
     Image.fromarray(np.dstack([base, a]), "RGBA").save(os.path.join(FIX, "synth_alpha_lossy.webp"), quality=80)
     Image.fromarray(np.dstack([base, a]), "RGBA").save(os.path.join(FIX, "synth_alpha_lossless.webp"), lossless=True)
+    # Transparent colours (tRNS) of every PNG colour type PIL keeps through
+    # load_image's convert("RGB"), for the hf golden: raw PNGs, since PIL
+    # cannot write some of them (RGB;16, low bit depths with tRNS).
+    import struct, zlib
+    def png(name, w, h, depth, ct, rows, trns, plte=None):
+        chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+        body = chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, ct, 0, 0, 0))
+        if plte is not None:
+            body += chunk(b"PLTE", plte)
+        body += chunk(b"tRNS", trns) + chunk(b"IDAT", zlib.compress(b"".join(b"\0" + r for r in rows)))
+        with open(os.path.join(FIX, name), "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + body + chunk(b"IEND", b""))
+    g8 = (base[..., 0] // 32 * 32).astype(np.uint8)  # 8 grey levels, key 64 among them
+    png("synth_trns_gray8.png", 40, 30, 8, 0, [r.tobytes() for r in g8], struct.pack(">H", 64))
+    g2 = (xx[:, :40] // 10).astype(np.uint8)  # 2-bit: tRNS 0 and 2 (raw, not scaled like the pixels)
+    pack2 = lambda r: bytes(int(r[i] << 6 | r[i + 1] << 4 | r[i + 2] << 2 | r[i + 3]) for i in range(0, 40, 4))
+    png("synth_trns_gray2_t0.png", 40, 30, 2, 0, [pack2(r) for r in g2], struct.pack(">H", 0))
+    png("synth_trns_gray2_t2.png", 40, 30, 2, 0, [pack2(r) for r in g2], struct.pack(">H", 2))
+    b1 = [bytes([0b10110010] * 5)] * 30
+    png("synth_trns_gray1_t0.png", 40, 30, 1, 0, b1, struct.pack(">H", 0))
+    png("synth_trns_gray1_t1.png", 40, 30, 1, 0, b1, struct.pack(">H", 1))
+    g16 = ((yy * 40 + xx) % 300).astype(">u2")  # key 256: (0, 0, 0) after convert_transparent
+    png("synth_trns_gray16.png", 40, 30, 16, 0, [r.tobytes() for r in g16], struct.pack(">H", 256))
+    rgb8 = (base // 64 * 64).astype(np.uint8)
+    png("synth_trns_rgb8.png", 40, 30, 8, 2, [r.tobytes() for r in rgb8], struct.pack(">3H", 0, 64, 0))
+    rgb16 = (rgb8.astype(">u2") * 257)
+    rgb16[::3, ::3] += 1  # low bytes differ from the high ones
+    png("synth_trns_rgb16.png", 40, 30, 16, 2, [r.tobytes() for r in rgb16], struct.pack(">3H", 0x100, 0x4000, 0))  # PIL: low bytes (0, 0, 0)
+    # palette: index 2 transparent, index 5 the same colour (turns white too);
+    # and a palette with partial alpha (bytes in PIL: no transparent colour)
+    pal = bytearray(np.arange(8 * 3, dtype=np.uint8) * 10)
+    pal[15:18] = pal[6:9]
+    idx = (base[..., 0] // 32).astype(np.uint8)
+    png("synth_trns_pal_dup.png", 40, 30, 8, 3, [r.tobytes() for r in idx], b"\xff\xff\x00", bytes(pal))
+    png("synth_trns_pal_partial.png", 40, 30, 8, 3, [r.tobytes() for r in idx], b"\xff\x80\x00", bytes(pal))
+
     # a PNG whose header claims 100000x100000 (IHDR only, no pixel data)
     import struct, zlib
     ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)

@@ -2,8 +2,10 @@
 --image-preset qwen2-vl` writes uint8 patches; rebuilt into pixel_values with
 the rescale/mean/std of the tokenfab metadata, they must equal transformers'
 Qwen2VLImageProcessor (PIL backend, built offline from the checkpoint's
-preprocessor_config.json values) on the same files, loaded as docs/image.md
-says HF load_image does: EXIF transpose, then convert("RGB").
+preprocessor_config.json values) on the same files: by default
+(--image-background none) loaded with plain EXIF transpose + convert("RGB");
+with --image-background hf, loaded by transformers' own load_image(path),
+whose kept info["transparency"] the processor turns white (docs/image.md).
 
 Tolerances are the image package's (docs/image.md): float32-exact for
 lossless inputs; for JPEG, the decoder is within ±2 levels of libjpeg-turbo
@@ -88,16 +90,36 @@ def qwen_processor():
     return Qwen2VLImageProcessorPil(**QWEN2_VL_CHECKPOINT)
 
 
-def load_like_hf(path):
-    """HF load_image: EXIF transpose, convert("RGB"). convert keeps a P/L
-    image's info["transparency"], which transformers 5.23's convert_to_rgb
-    would composite onto white; our default (no --image-background) is plain
-    convert("RGB"), so the key goes (docs/image.md)."""
+def load_plain(path):
+    """Plain PIL: EXIF transpose, convert("RGB"), and nothing else: what the
+    default --image-background none reproduces. This is NOT HF load_image:
+    convert keeps a P/L/RGB image's transparent colour in info["transparency"],
+    which transformers 5.23's convert_to_rgb then turns white; dropping the
+    key here gives the processor plain convert("RGB") pixels. The real
+    load_image is compared with --image-background hf
+    (test_hf_background_equals_processor_load_image)."""
     from PIL import Image, ImageOps
 
     im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
     im.info.pop("transparency", None)
     return im
+
+
+def load_image_hf(path):
+    """transformers' own load_image(path), unmodified."""
+    from transformers.image_utils import load_image
+
+    return load_image(str(path))
+
+
+# Lossless corpus files whose transparent colour (PNG tRNS, GIF index)
+# load_image keeps and convert_to_rgb turns white: the only files where
+# --image-background none and hf differ.
+TRANSPARENT_COLOUR = {
+    "gif_animated_dispose_bg_transparency_pillow.gif",
+    "png_palette_trns_pillow.png",
+    "png_tiny_1x1_trns_pillow.png",
+}
 
 
 def is_lossy(name):
@@ -154,9 +176,10 @@ def test_schema_metadata_and_zero_copy(qwen_out):
         assert offs[-1] == len(arr)
 
 
-def test_pixel_values_equal_hf_qwen2vl(qwen_out, image_corpus):
-    _need_pil()
-    t = read_table(qwen_out)
+def compare_with_processor(out, image_corpus, load):
+    """Every decoded corpus row of the run in `out` against the Qwen2-VL
+    processor given load(path); returns {name: HF pixel_values}."""
+    t = read_table(out)
     meta = json.loads(t.schema.metadata[b"tokenfab"])["tokenizers"]["image"]
     proc = qwen_processor()
     col = t.column("patches").combine_chunks()
@@ -170,7 +193,7 @@ def test_pixel_values_equal_hf_qwen2vl(qwen_out, image_corpus):
     assert all(e.startswith("tokenize: image: unsupported format") for e in errors.values()), errors
 
     std = np.float32(meta["image_std"])[np.arange(meta["patch_dim"]) // (meta["patch_dim"] // 3)]
-    exact, lossy, mismatch, no_ref = [], [], [], []
+    exact, lossy, mismatch, no_ref, refs = [], [], [], [], {}
     for k, r in enumerate(rows):
         if r["error"] is not None:
             assert r["grid_thw"] is None and r["num_tokens"] is None and not col.is_valid()[k].as_py()
@@ -179,12 +202,12 @@ def test_pixel_values_equal_hf_qwen2vl(qwen_out, image_corpus):
         g = r["grid_thw"]
         assert len(ours) == g[0] * g[1] * g[2] and r["num_tokens"] == len(ours) // 4, r
         try:
-            im = load_like_hf(image_corpus / r["id"])
+            im = load(image_corpus / r["id"])
         except Exception:  # PIL refuses it (bmp_rgb32_bitfields): we decode it, there is no reference
             no_ref.append(r["id"])
             continue
         out = proc(images=im, return_tensors="np")
-        ref = out["pixel_values"]
+        ref = refs[r["id"]] = out["pixel_values"]
         assert out["image_grid_thw"][0].tolist() == g, r["id"]
         assert ref.dtype == np.float32 and ref.shape == ours.shape, (r["id"], ref.shape, ours.shape)
         if r["id"] in KNOWN_MISMATCH:
@@ -203,6 +226,31 @@ def test_pixel_values_equal_hf_qwen2vl(qwen_out, image_corpus):
     assert mismatch == sorted(KNOWN_MISMATCH)
     assert len(exact) + len(lossy) + len(no_ref) + len(mismatch) + len(UNSUPPORTED) == N_FILES
     assert len(lossy) == 11 and len(exact) == 31, (len(lossy), len(exact))
+    return refs
+
+
+def test_pixel_values_equal_hf_qwen2vl(qwen_out, image_corpus):
+    """Default (--image-background none): the processor given plain
+    convert("RGB") images."""
+    _need_pil()
+    compare_with_processor(qwen_out, image_corpus, load_plain)
+
+
+def test_hf_background_equals_processor_load_image(tokenize_bin, image_corpus, qwen_out, tmp_path):
+    """--image-background hf: the processor given transformers' own
+    load_image(path), info["transparency"] and all, float32-exact for every
+    lossless file; it differs from the default exactly on TRANSPARENT_COLOUR."""
+    _need_pil()
+    out = tmp_path / "hf"
+    run_job(tokenize_bin, out, image_corpus, "--image-preset", "qwen2-vl", "--max-pixels", MAX_PIXELS,
+            "--image-background", "hf")
+    meta = json.loads(read_table(out).schema.metadata[b"tokenfab"])["tokenizers"]["image"]
+    assert meta["background"].startswith("hf:")
+    hf = compare_with_processor(out, image_corpus, load_image_hf)
+    plain = compare_with_processor(qwen_out, image_corpus, load_plain)
+    assert sorted(hf) == sorted(plain)
+    differ = {n for n in hf if not np.array_equal(hf[n], plain[n])}
+    assert differ == TRANSPARENT_COLOUR, differ
 
 
 def test_white_background_equals_hf_convert_to_rgb(tokenize_bin, image_corpus, tmp_path):
