@@ -220,21 +220,7 @@ func (w *Writer) usable() error {
 // append adds a row, flushing before it if the batch would pass its byte
 // target and after it at the row cap.
 func (w *Writer) append(r *row) error {
-	n := w.lay.rowBytes(r)
-	if w.rows > 0 && w.bytes+n > w.batchBytes {
-		if err := w.Flush(); err != nil {
-			return err
-		}
-	}
-	for i := range w.lay.cols {
-		w.lay.cols[i].append(w.bldr.Field(i), r)
-	}
-	w.rows++
-	w.bytes += n
-	if w.rows >= w.batchRows {
-		return w.Flush()
-	}
-	return nil
+	return appendBatched(w.lay, w.bldr, &w.rows, &w.bytes, w.batchBytes, w.batchRows, r, w.Flush)
 }
 
 // Flush writes the buffered rows as one record batch (nothing if there

@@ -206,19 +206,26 @@ func partName(i int, ext string) string { return fmt.Sprintf("part-%05d%s", i, e
 // append adds one row, flushing first if the row would push the batch past
 // its byte target, and after if the row cap is reached.
 func (w *partWriter) append(r *row) error {
-	n := w.lay.rowBytes(r)
-	if w.rows > 0 && w.bytes+n > w.batchBytes {
-		if err := w.flush(); err != nil {
+	return appendBatched(w.lay, w.bldr, &w.rows, &w.bytes, w.batchBytes, w.batchRows, r, w.flush)
+}
+
+// appendBatched adds r to bldr, calling flush first if the row would push
+// the pending batch (rows, bytes) past batchBytes, and after it once the
+// batch holds batchRows rows. flush must reset rows and bytes.
+func appendBatched(lay *layout, bldr *array.RecordBuilder, rows *int, bytes *int64, batchBytes int64, batchRows int, r *row, flush func() error) error {
+	n := lay.rowBytes(r)
+	if *rows > 0 && *bytes+n > batchBytes {
+		if err := flush(); err != nil {
 			return err
 		}
 	}
-	for i := range w.lay.cols {
-		w.lay.cols[i].append(w.bldr.Field(i), r)
+	for i := range lay.cols {
+		lay.cols[i].append(bldr.Field(i), r)
 	}
-	w.rows++
-	w.bytes += n
-	if w.rows >= w.batchRows {
-		return w.flush()
+	*rows++
+	*bytes += n
+	if *rows >= batchRows {
+		return flush()
 	}
 	return nil
 }
