@@ -9,7 +9,7 @@ import (
 // a result in [1, len], pieces that concatenate to the input, and an invalid
 // byte splitting like U+FFFD.
 func FuzzSplit(f *testing.F) {
-	for _, s := range []string{"", "Hello, world!", "a\n  ", "don'T 'ſ", "\xff\xc3x", "  \u3000\n\t/x", "HelloWorld12345"} {
+	for _, s := range []string{"", "Hello, world!", "a\n  ", "don'T 'ſ", "\xff\xc3x", "  \u3000\n\t/x", "HelloWorld12345", ".NET 3\x00ab ©x 12!"} {
 		f.Add([]byte(s))
 	}
 	fs := make([]Func, len(names))
@@ -34,8 +34,30 @@ func FuzzSplit(f *testing.F) {
 				t.Fatalf("%s %q: %s, with U+FFFD: %s", names[i], s, got, want)
 			}
 		}
+		for _, name := range matcherNames { // matcherLens checks range, cover, maximal gaps
+			m := mustLookupMatcher(t, name)
+			if got, want := matcherLens(t, m, s), matcherLens(t, m, []byte(pythonText(s))); got != want {
+				t.Fatalf("%s %q: %s, with U+FFFD: %s", name, s, got, want)
+			}
+			if got, want := lmRun(s, 0), spanAny(s, 0, mLM); got != want {
+				t.Fatalf("lmRun(%q) = %d, generic %d", s, got, want)
+			}
+		}
 		checkFastPaths(t, s)
 	})
+}
+
+// spanAny is the generic loop lmRun shortcuts: the run from s[i] of
+// characters whose class has any bit of mask.
+func spanAny(s []byte, i int, mask uint8) int {
+	for i < len(s) {
+		c, n := classAt(s, i)
+		if c&mask == 0 {
+			return i
+		}
+		i += n
+	}
+	return i
 }
 
 // checkFastPaths checks that the ASCII fast paths agree with the generic
