@@ -423,17 +423,7 @@ func writeFileAtomic(dir, name string, data []byte) error {
 	var r [6]byte
 	rand.Read(r[:])
 	tmp := filepath.Join(dir, "."+name+"."+hex.EncodeToString(r[:])+".tmp")
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err := writeSynced(tmp, data)
 	if err == nil {
 		err = os.Rename(tmp, filepath.Join(dir, name))
 	}
