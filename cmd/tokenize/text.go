@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tokenfab/tokenfab/text"
 )
 
 // textInput is the command's text: its arguments joined by single spaces,
@@ -20,6 +22,20 @@ func textInput(cmd *cobra.Command, args []string) ([]byte, error) {
 		return nil, fmt.Errorf("reading stdin: %w", err)
 	}
 	return b, nil
+}
+
+// tokenizerAndInput loads the flags' tokenizer, then reads the command's
+// text (textInput).
+func (f *textFlags) tokenizerAndInput(cmd *cobra.Command, args []string) (*text.Tokenizer, []byte, error) {
+	t, err := f.tokenizer()
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := textInput(cmd, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, in, nil
 }
 
 func newTextCmd() *cobra.Command {
@@ -44,11 +60,7 @@ JSON array on one line. Special-token text is ordinary text unless
   tokenize text encode --allow-special all "<|endoftext|>"
   tokenize text encode --encoding cl100k_base < notes.txt`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := f.tokenizer()
-			if err != nil {
-				return err
-			}
-			in, err := textInput(cmd, args)
+			t, in, err := f.tokenizerAndInput(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -71,11 +83,7 @@ gives x back, even for invalid UTF-8. An unknown id is an error (exit 1).`,
   tokenize text encode "hi" | tokenize text decode`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := f.tokenizer()
-			if err != nil {
-				return err
-			}
-			in, err := textInput(cmd, args)
+			t, in, err := f.tokenizerAndInput(cmd, args)
 			if err != nil {
 				return err
 			}
@@ -97,11 +105,7 @@ gives x back, even for invalid UTF-8. An unknown id is an error (exit 1).`,
 		Example: `  tokenize text count "hello world"
   tokenize text count --encoding cl100k_base < book.txt`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := f.tokenizer()
-			if err != nil {
-				return err
-			}
-			in, err := textInput(cmd, args)
+			t, in, err := f.tokenizerAndInput(cmd, args)
 			if err != nil {
 				return err
 			}
