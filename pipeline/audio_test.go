@@ -16,7 +16,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tokenfab/tokenfab/audio"
@@ -195,58 +194,33 @@ type audRow struct {
 // patches' nulls when the job has them), with a checked allocator.
 func readAudioRows(t *testing.T, dir string) ([]audRow, *arrow.Schema) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "part-*.arrow"))
-	if len(files) == 0 {
-		t.Fatalf("no part files in %s", dir)
-	}
 	var rows []audRow
-	var schema *arrow.Schema
-	for _, path := range files {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
-		if err != nil {
-			t.Fatal(err)
-		}
-		schema = fr.Schema()
-		for i := 0; i < fr.NumRecords(); i++ {
-			rec, err := fr.RecordBatch(i)
-			if err != nil {
-				t.Fatal(err)
+	schema := readPartBatches(t, dir, func(schema *arrow.Schema, rec arrow.RecordBatch) {
+		base := decodeBatch(rec)
+		ml := rec.Column(schema.FieldIndices("mel")[0]).(*array.List)
+		fsl := ml.ListValues().(*array.FixedSizeList)
+		width := int64(fsl.DataType().(*arrow.FixedSizeListType).Len())
+		vals := fsl.ListValues().(*array.Float32).Float32Values()
+		for k := range base {
+			r := audRow{outRow: base[k], melWidth: int(width), gridNull: true}
+			if ml.IsNull(k) {
+				r.melNull = true
+			} else {
+				s, e := ml.ValueOffsets(k)
+				r.mel = append([]float32{}, vals[s*width:e*width]...)
 			}
-			base := decodeBatch(rec)
-			ml := rec.Column(schema.FieldIndices("mel")[0]).(*array.List)
-			fsl := ml.ListValues().(*array.FixedSizeList)
-			width := int64(fsl.DataType().(*arrow.FixedSizeListType).Len())
-			vals := fsl.ListValues().(*array.Float32).Float32Values()
-			for k := range base {
-				r := audRow{outRow: base[k], melWidth: int(width), gridNull: true}
-				if ml.IsNull(k) {
-					r.melNull = true
-				} else {
-					s, e := ml.ValueOffsets(k)
-					r.mel = append([]float32{}, vals[s*width:e*width]...)
+			if idx := schema.FieldIndices("grid_thw"); len(idx) == 1 {
+				gl := rec.Column(idx[0]).(*array.FixedSizeList)
+				if r.gridNull = gl.IsNull(k); !r.gridNull {
+					r.grid = gridAt(gl, k)
 				}
-				if idx := schema.FieldIndices("grid_thw"); len(idx) == 1 {
-					gl := rec.Column(idx[0]).(*array.FixedSizeList)
-					if r.gridNull = gl.IsNull(k); !r.gridNull {
-						g := gl.ListValues().(*array.Int32).Int32Values()[3*k : 3*k+3]
-						r.grid = [3]int32{g[0], g[1], g[2]}
-					}
-				}
-				if idx := schema.FieldIndices("patches"); len(idx) == 1 {
-					r.hasPatches, r.patchNl = true, rec.Column(idx[0]).IsNull(k)
-				}
-				rows = append(rows, r)
 			}
+			if idx := schema.FieldIndices("patches"); len(idx) == 1 {
+				r.hasPatches, r.patchNl = true, rec.Column(idx[0]).IsNull(k)
+			}
+			rows = append(rows, r)
 		}
-		fr.Close()
-		f.Close()
-		mem.AssertSize(t, 0)
-	}
+	})
 	return rows, schema
 }
 

@@ -167,3 +167,44 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+// readPartBatches calls fn on every record batch of the part-*.arrow files
+// in dir, in order, reading each file with a checked allocator that must be
+// empty once the file is closed. It returns the last file's schema.
+func readPartBatches(t *testing.T, dir string, fn func(schema *arrow.Schema, rec arrow.RecordBatch)) *arrow.Schema {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "part-*.arrow"))
+	if len(files) == 0 {
+		t.Fatalf("no part files in %s", dir)
+	}
+	var schema *arrow.Schema
+	for _, path := range files {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
+		if err != nil {
+			t.Fatal(err)
+		}
+		schema = fr.Schema()
+		for i := 0; i < fr.NumRecords(); i++ {
+			rec, err := fr.RecordBatch(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(schema, rec)
+		}
+		fr.Close()
+		f.Close()
+		mem.AssertSize(t, 0)
+	}
+	return schema
+}
+
+// gridAt is row k of a grid_thw column (3 int32s per row).
+func gridAt(gl *array.FixedSizeList, k int) [3]int32 {
+	g := gl.ListValues().(*array.Int32).Int32Values()[3*k : 3*k+3]
+	return [3]int32{g[0], g[1], g[2]}
+}

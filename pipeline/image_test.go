@@ -13,7 +13,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tokenfab/tokenfab/image"
@@ -115,59 +114,34 @@ type imgRow struct {
 // readImageRows reads every part file of dir, with the image columns.
 func readImageRows(t *testing.T, dir string) ([]imgRow, *arrow.Schema) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "part-*.arrow"))
-	if len(files) == 0 {
-		t.Fatalf("no part files in %s", dir)
-	}
 	var rows []imgRow
-	var schema *arrow.Schema
-	for _, path := range files {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
-		if err != nil {
-			t.Fatal(err)
-		}
-		schema = fr.Schema()
-		for i := 0; i < fr.NumRecords(); i++ {
-			rec, err := fr.RecordBatch(i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			base := decodeBatch(rec)
-			pl := rec.Column(schema.FieldIndices("patches")[0]).(*array.List)
-			gl := rec.Column(schema.FieldIndices("grid_thw")[0]).(*array.FixedSizeList)
-			fsl := pl.ListValues().(*array.FixedSizeList)
-			for k := range base {
-				r := imgRow{outRow: base[k], patchEntryLen: int(fsl.DataType().(*arrow.FixedSizeListType).Len())}
-				if pl.IsNull(k) {
-					r.patchesNull = true
-				} else {
-					s, e := pl.ValueOffsets(k)
-					d := int64(r.patchEntryLen)
-					switch vals := fsl.ListValues().(type) {
-					case *array.Uint8:
-						r.patches = append([]uint8{}, vals.Uint8Values()[s*d:e*d]...)
-					case *array.Float32:
-						r.values = append([]float32{}, vals.Float32Values()[s*d:e*d]...)
-					}
+	schema := readPartBatches(t, dir, func(schema *arrow.Schema, rec arrow.RecordBatch) {
+		base := decodeBatch(rec)
+		pl := rec.Column(schema.FieldIndices("patches")[0]).(*array.List)
+		gl := rec.Column(schema.FieldIndices("grid_thw")[0]).(*array.FixedSizeList)
+		fsl := pl.ListValues().(*array.FixedSizeList)
+		for k := range base {
+			r := imgRow{outRow: base[k], patchEntryLen: int(fsl.DataType().(*arrow.FixedSizeListType).Len())}
+			if pl.IsNull(k) {
+				r.patchesNull = true
+			} else {
+				s, e := pl.ValueOffsets(k)
+				d := int64(r.patchEntryLen)
+				switch vals := fsl.ListValues().(type) {
+				case *array.Uint8:
+					r.patches = append([]uint8{}, vals.Uint8Values()[s*d:e*d]...)
+				case *array.Float32:
+					r.values = append([]float32{}, vals.Float32Values()[s*d:e*d]...)
 				}
-				if gl.IsNull(k) {
-					r.gridNull = true
-				} else {
-					g := gl.ListValues().(*array.Int32).Int32Values()[3*k : 3*k+3]
-					r.grid = [3]int32{g[0], g[1], g[2]}
-				}
-				rows = append(rows, r)
 			}
+			if gl.IsNull(k) {
+				r.gridNull = true
+			} else {
+				r.grid = gridAt(gl, k)
+			}
+			rows = append(rows, r)
 		}
-		fr.Close()
-		f.Close()
-		mem.AssertSize(t, 0)
-	}
+	})
 	return rows, schema
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tokenfab/tokenfab/audio"
@@ -125,74 +124,49 @@ type vidRow struct {
 
 func readVideoRows(t *testing.T, dir string) ([]vidRow, *arrow.Schema) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "part-*.arrow"))
-	if len(files) == 0 {
-		t.Fatalf("no part files in %s", dir)
-	}
 	var rows []vidRow
-	var schema *arrow.Schema
-	for _, path := range files {
-		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
-		if err != nil {
-			t.Fatal(err)
-		}
-		schema = fr.Schema()
-		col := func(rec arrow.RecordBatch, name string) arrow.Array {
+	schema := readPartBatches(t, dir, func(schema *arrow.Schema, rec arrow.RecordBatch) {
+		col := func(name string) arrow.Array {
 			idx := schema.FieldIndices(name)
 			if len(idx) != 1 {
 				t.Fatalf("column %s: %v", name, idx)
 			}
 			return rec.Column(idx[0])
 		}
-		nulls := func(rec arrow.RecordBatch, name string) func(int) bool { // all null when the job lacks the column
+		nulls := func(name string) func(int) bool { // all null when the job lacks the column
 			if len(schema.FieldIndices(name)) == 0 {
 				return func(int) bool { return true }
 			}
-			return col(rec, name).IsNull
+			return col(name).IsNull
 		}
-		for i := 0; i < fr.NumRecords(); i++ {
-			rec, err := fr.RecordBatch(i)
-			if err != nil {
-				t.Fatal(err)
+		vp := col("video_patches").(*array.List)
+		fsl := vp.ListValues().(*array.FixedSizeList)
+		w := int64(fsl.DataType().(*arrow.FixedSizeListType).Len())
+		u8 := fsl.ListValues().(*array.Uint8).Uint8Values()
+		gl := col("grid_thw").(*array.FixedSizeList)
+		tl := col("timestamps").(*array.List)
+		tv := tl.ListValues().(*array.Float64).Float64Values()
+		melNull, ipNull := nulls("mel"), nulls("patches")
+		for k, base := range decodeBatch(rec) {
+			r := vidRow{outRow: base, patchesNull: vp.IsNull(k), gridNull: gl.IsNull(k), tsNull: tl.IsNull(k), melNull: melNull(k), imgPatchNull: ipNull(k)}
+			if !r.patchesNull {
+				s, e := vp.ValueOffsets(k)
+				r.patches = append([]uint8{}, u8[s*w:e*w]...)
 			}
-			vp := col(rec, "video_patches").(*array.List)
-			fsl := vp.ListValues().(*array.FixedSizeList)
-			w := int64(fsl.DataType().(*arrow.FixedSizeListType).Len())
-			u8 := fsl.ListValues().(*array.Uint8).Uint8Values()
-			gl := col(rec, "grid_thw").(*array.FixedSizeList)
-			tl := col(rec, "timestamps").(*array.List)
-			tv := tl.ListValues().(*array.Float64).Float64Values()
-			melNull, ipNull := nulls(rec, "mel"), nulls(rec, "patches")
-			for k, base := range decodeBatch(rec) {
-				r := vidRow{outRow: base, patchesNull: vp.IsNull(k), gridNull: gl.IsNull(k), tsNull: tl.IsNull(k), melNull: melNull(k), imgPatchNull: ipNull(k)}
-				if !r.patchesNull {
-					s, e := vp.ValueOffsets(k)
-					r.patches = append([]uint8{}, u8[s*w:e*w]...)
-				}
-				if !r.gridNull {
-					g := gl.ListValues().(*array.Int32).Int32Values()[3*k : 3*k+3]
-					r.grid = [3]int32{g[0], g[1], g[2]}
-				}
-				if !r.tsNull {
-					s, e := tl.ValueOffsets(k)
-					r.ts = append([]float64{}, tv[s:e]...)
-				}
-				if !r.melNull {
-					s, e := col(rec, "mel").(*array.List).ValueOffsets(k)
-					r.melLen = int(e - s)
-				}
-				rows = append(rows, r)
+			if !r.gridNull {
+				r.grid = gridAt(gl, k)
 			}
+			if !r.tsNull {
+				s, e := tl.ValueOffsets(k)
+				r.ts = append([]float64{}, tv[s:e]...)
+			}
+			if !r.melNull {
+				s, e := col("mel").(*array.List).ValueOffsets(k)
+				r.melLen = int(e - s)
+			}
+			rows = append(rows, r)
 		}
-		fr.Close()
-		f.Close()
-		mem.AssertSize(t, 0)
-	}
+	})
 	return rows, schema
 }
 
