@@ -9,6 +9,7 @@ import os
 import pathlib
 import subprocess
 
+import pyarrow as pa
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -48,6 +49,25 @@ def run_job(tokenize_bin, out, *args):
                        cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 0, f"tokenize run failed ({p.returncode}): {p.stderr}"
     return p
+
+
+def read_table(out):
+    """Reads every part-*.arrow file of OUT (memory-mapped) into one table."""
+    ps = sorted(out.glob("part-*.arrow"))
+    assert ps, f"no part files in {out}"
+    tables = []
+    for p in ps:
+        with pa.memory_map(str(p)) as src:
+            tables.append(pa.ipc.open_file(src).read_all())
+    return pa.concat_tables(tables)
+
+
+def corpus_dir(shared, kind, n_files):
+    """shared/corpus/KIND, checked to hold N_FILES files."""
+    d = shared / "corpus" / kind
+    files = sorted(p.name for p in d.iterdir())
+    assert len(files) == n_files, f"{d} holds {len(files)} files, want {n_files}"
+    return d
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from conftest import REQUIRE_ALL, ROOT, run_job
+from conftest import REQUIRE_ALL, ROOT, corpus_dir, read_table, run_job
 
 N_FILES = 29  # shared/corpus/audio
 CHUNK = 480000  # 30 s at 16 kHz
@@ -105,22 +105,9 @@ def reference_mel(fe, path):
     return hf_mel(fe, resample(x, sr, 16000)), sr
 
 
-def read_table(out):
-    ps = sorted(out.glob("part-*.arrow"))
-    assert ps, f"no part files in {out}"
-    tables = []
-    for p in ps:
-        with pa.memory_map(str(p)) as src:
-            tables.append(pa.ipc.open_file(src).read_all())
-    return pa.concat_tables(tables)
-
-
 @pytest.fixture(scope="session")
 def audio_corpus(shared):
-    d = shared / "corpus" / "audio"
-    files = sorted(p.name for p in d.iterdir())
-    assert len(files) == N_FILES, f"{d} holds {len(files)} files, want {N_FILES}"
-    return d
+    return corpus_dir(shared, "audio", N_FILES)
 
 
 @pytest.fixture(scope="session")

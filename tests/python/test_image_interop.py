@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from conftest import REQUIRE_ALL, ROOT, run_job
+from conftest import REQUIRE_ALL, ROOT, corpus_dir, read_table, run_job
 
 # HF's smart_resize budget for the corpus run, the same in both: the class
 # default (the checkpoint's 12845056 makes the 5640×3172 JPEG a 77 MB row and
@@ -61,10 +61,7 @@ def _need_pil():
 
 @pytest.fixture(scope="session")
 def image_corpus(shared):
-    d = shared / "corpus" / "image"
-    files = sorted(p.name for p in d.iterdir())
-    assert len(files) == N_FILES, f"{d} holds {len(files)} files, want {N_FILES}"
-    return d
+    return corpus_dir(shared, "image", N_FILES)
 
 
 @pytest.fixture(scope="session")
@@ -72,16 +69,6 @@ def qwen_out(tokenize_bin, image_corpus, tmp_path_factory):
     out = tmp_path_factory.mktemp("qwen_images")
     run_job(tokenize_bin, out, image_corpus, "--image-preset", "qwen2-vl", "--max-pixels", MAX_PIXELS)
     return out
-
-
-def read_table(out):
-    ps = sorted(out.glob("part-*.arrow"))
-    assert ps, f"no part files in {out}"
-    tables = []
-    for p in ps:
-        with pa.memory_map(str(p)) as src:
-            tables.append(pa.ipc.open_file(src).read_all())
-    return pa.concat_tables(tables)
 
 
 def qwen_processor():

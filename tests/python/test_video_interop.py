@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from conftest import REQUIRE_ALL, ROOT, run_job
+from conftest import REQUIRE_ALL, ROOT, corpus_dir, read_table, run_job
 
 N_FILES = 10  # shared/corpus/video
 DIM = 3 * 2 * 14 * 14
@@ -43,16 +43,6 @@ def _need_ffprobe():
     if REQUIRE_ALL:
         pytest.fail(msg + " — TOKENFAB_REQUIRE_ALL=1 forbids skipping", pytrace=False)
     pytest.skip(msg)
-
-
-def read_table(out):
-    ps = sorted(out.glob("part-*.arrow"))
-    assert ps, f"no part files in {out}"
-    tables = []
-    for p in ps:
-        with pa.memory_map(str(p)) as src:
-            tables.append(pa.ipc.open_file(src).read_all())
-    return pa.concat_tables(tables)
 
 
 def probe(path):
@@ -94,10 +84,7 @@ def smart_resize(h, w, factor=28, min_pixels=128 * 28 * 28, max_pixels=768 * 28 
 
 @pytest.fixture(scope="session")
 def video_corpus(shared):
-    d = shared / "corpus" / "video"
-    files = sorted(p.name for p in d.iterdir())
-    assert len(files) == N_FILES, f"{d} holds {len(files)} files, want {N_FILES}"
-    return d
+    return corpus_dir(shared, "video", N_FILES)
 
 
 @pytest.fixture(scope="session")
