@@ -208,3 +208,31 @@ func gridAt(gl *array.FixedSizeList, k int) [3]int32 {
 	g := gl.ListValues().(*array.Int32).Int32Values()[3*k : 3*k+3]
 	return [3]int32{g[0], g[1], g[2]}
 }
+
+// readOutputs reads the files a run wrote to out, by name.
+func readOutputs(t *testing.T, out string, files []FileInfo) map[string][]byte {
+	t.Helper()
+	m := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(out, f.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[f.Name] = b
+	}
+	return m
+}
+
+// sameAsRef fails unless a run with workers wrote the same files, byte for
+// byte, as the workers=1 run (ref).
+func sameAsRef(t *testing.T, workers int, ref, got map[string][]byte) {
+	t.Helper()
+	if len(got) != len(ref) {
+		t.Fatalf("workers=%d: %d files, workers=1: %d", workers, len(got), len(ref))
+	}
+	for name, b := range ref {
+		if !bytes.Equal(b, got[name]) {
+			t.Errorf("workers=%d: %s differs from the workers=1 run", workers, name)
+		}
+	}
+}

@@ -255,12 +255,7 @@ func TestImageDeterministicAcrossWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files := map[string][]byte{}
-		for _, f := range sum.Files {
-			if files[f.Name], err = os.ReadFile(filepath.Join(out, f.Name)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		files := readOutputs(t, out, sum.Files)
 		if ref == nil {
 			ref = files
 			im := sum.Modalities[ModImage]
@@ -269,14 +264,7 @@ func TestImageDeterministicAcrossWorkers(t *testing.T) {
 			}
 			continue
 		}
-		if len(files) != len(ref) {
-			t.Fatalf("workers=%d: %d files, workers=1: %d", workers, len(files), len(ref))
-		}
-		for name, b := range ref {
-			if !bytes.Equal(b, files[name]) {
-				t.Errorf("workers=%d: %s differs from the workers=1 run", workers, name)
-			}
-		}
+		sameAsRef(t, workers, ref, files)
 	}
 }
 

@@ -334,12 +334,7 @@ func TestVideoDeterministicAcrossWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string][]byte{}
-		for _, f := range sum.Files {
-			if got[f.Name], err = os.ReadFile(filepath.Join(out, f.Name)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		got := readOutputs(t, out, sum.Files)
 		if ref == nil {
 			ref = got
 			// 4 ffmpeg videos (2 with sound) + GIF and PNG as images.
@@ -351,14 +346,7 @@ func TestVideoDeterministicAcrossWorkers(t *testing.T) {
 			}
 			continue
 		}
-		if len(got) != len(ref) {
-			t.Fatalf("workers=%d: %d files, workers=1: %d", workers, len(got), len(ref))
-		}
-		for name, b := range ref {
-			if !bytes.Equal(b, got[name]) {
-				t.Errorf("workers=%d: %s differs from the workers=1 run", workers, name)
-			}
-		}
+		sameAsRef(t, workers, ref, got)
 	}
 }
 
