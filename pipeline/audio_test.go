@@ -37,11 +37,7 @@ func sampleWAV(t testing.TB) []byte {
 
 func audioFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", "audio", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return readFixture(t, "audio", name)
 }
 
 // audioGolden reads fixtures/audio/golden/NAME.f32.gz (HF's features,

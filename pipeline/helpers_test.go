@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/tokenfab/tokenfab/internal/testenv"
 )
 
 // byteModality is a fake text tokenizer: one token per input byte (the
@@ -235,4 +237,14 @@ func sameAsRef(t *testing.T, workers int, ref, got map[string][]byte) {
 			t.Errorf("workers=%d: %s differs from the workers=1 run", workers, name)
 		}
 	}
+}
+
+// readFixture reads fixtures/KIND/NAME of the repository.
+func readFixture(t testing.TB, kind, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", kind, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -22,11 +22,7 @@ import (
 
 func imageFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", "image", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return readFixture(t, "image", name)
 }
 
 func newImageTok(t testing.TB, cfg image.Config) (*image.Tokenizer, Modality) {

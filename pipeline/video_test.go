@@ -24,11 +24,7 @@ import (
 
 func videoFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", "video", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return readFixture(t, "video", name)
 }
 
 func newVideoTok(t testing.TB, cfg video.Config) (*video.Tokenizer, Modality) {
