@@ -386,6 +386,21 @@ func toRGB(img stdimage.Image, format string) *rgbImage {
 		}
 		out.Alpha[y*w+x] = a
 	}
+	// rgba copies 4-channel pixels of step bytes (4 or 8) into out, with
+	// their alpha where it is not opaque.
+	rgba := func(pix []uint8, rowStart func(y int) int, step int) {
+		c := step / 4
+		for y := 0; y < h; y++ {
+			row := pix[rowStart(y):]
+			for x := 0; x < w; x++ {
+				p := row[step*x : step*x+step]
+				set(x, y, p[0], p[c], p[2*c])
+				if p[3*c] != 255 {
+					setA(x, y, p[3*c])
+				}
+			}
+		}
+	}
 	switch m := img.(type) {
 	case *stdimage.Gray:
 		out.Mode = "L"
@@ -409,54 +424,20 @@ func toRGB(img stdimage.Image, format string) *rgbImage {
 				set(x, y, uint8(v), uint8(v), uint8(v))
 			}
 		}
+	// 8- and 16-bit RGBA, premultiplied or not: PIL keeps the most
+	// significant byte of each sample, so both read bytes at step/4 apart.
 	case *stdimage.RGBA:
 		out.Mode = "RGB"
-		for y := 0; y < h; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
-			for x := 0; x < w; x++ {
-				p := row[4*x : 4*x+4]
-				set(x, y, p[0], p[1], p[2])
-				if p[3] != 255 {
-					setA(x, y, p[3])
-				}
-			}
-		}
+		rgba(m.Pix, func(y int) int { return m.PixOffset(b.Min.X, b.Min.Y+y) }, 4)
 	case *stdimage.NRGBA:
 		out.Mode = "RGBA"
-		for y := 0; y < h; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
-			for x := 0; x < w; x++ {
-				p := row[4*x : 4*x+4]
-				set(x, y, p[0], p[1], p[2])
-				if p[3] != 255 {
-					setA(x, y, p[3])
-				}
-			}
-		}
+		rgba(m.Pix, func(y int) int { return m.PixOffset(b.Min.X, b.Min.Y+y) }, 4)
 	case *stdimage.RGBA64:
 		out.Mode = "RGB"
-		for y := 0; y < h; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
-			for x := 0; x < w; x++ {
-				p := row[8*x : 8*x+8]
-				set(x, y, p[0], p[2], p[4]) // PIL keeps the most significant byte
-				if p[6] != 255 {
-					setA(x, y, p[6])
-				}
-			}
-		}
+		rgba(m.Pix, func(y int) int { return m.PixOffset(b.Min.X, b.Min.Y+y) }, 8)
 	case *stdimage.NRGBA64:
 		out.Mode = "RGBA"
-		for y := 0; y < h; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
-			for x := 0; x < w; x++ {
-				p := row[8*x : 8*x+8]
-				set(x, y, p[0], p[2], p[4])
-				if p[6] != 255 {
-					setA(x, y, p[6])
-				}
-			}
-		}
+		rgba(m.Pix, func(y int) int { return m.PixOffset(b.Min.X, b.Min.Y+y) }, 8)
 	case *stdimage.CMYK:
 		out.Mode = "CMYK"
 		for y := 0; y < h; y++ {
