@@ -226,7 +226,10 @@ func ffmpegPath(opt string) (string, error) {
 }
 
 // decodeFFmpeg runs `ffmpeg -i pipe:0 -c:a pcm_f32le -f wav -` (native rate
-// and channels) and parses the streamed WAV with our own parser.
+// and channels) and parses the streamed WAV with our own parser. From a
+// pipe ffmpeg keeps an MP3's encoder padding at the end (it trims it when
+// reading a file), so MP3 output is cut to the LAME tag's length: the
+// result equals `ffmpeg -i FILE -f f32le`.
 func decodeFFmpeg(ctx context.Context, data []byte, opt, kind string) (*PCM, error) {
 	ff, err := ffmpegPath(opt)
 	if err != nil {
@@ -260,5 +263,10 @@ func decodeFFmpeg(ctx context.Context, data []byte, opt, kind string) (*PCM, err
 		p.Codec = "ffmpeg/" + kind
 	}
 	p.Truncated = false
+	if kind == "mp3" {
+		if n, ok := mp3GaplessLength(data); ok && n*p.Channels < len(p.Samples) {
+			p.Samples = p.Samples[:n*p.Channels]
+		}
+	}
 	return p, nil
 }

@@ -258,6 +258,23 @@ func DecodeMP3(data []byte) (pcm *PCM, err error) {
 	return &PCM{Samples: out, Channels: ch, SampleRate: dec.SampleRate(), Truncated: truncated, Codec: "mp3"}, nil
 }
 
+// mp3GaplessLength is the length in samples per channel that the LAME (or
+// Lavf/Lavc) tag of an MP3 file gives, frames·spf − delay − padding, and
+// whether there is one. ffmpeg applies it to a file but not to a pipe,
+// where it keeps the encoder padding at the end; decodeFFmpeg trims to it.
+func mp3GaplessLength(data []byte) (int, bool) {
+	start, ok := findMP3Frame(data, id3v2Size(data), 64<<10)
+	if !ok {
+		return 0, false
+	}
+	h, _ := parseMP3Header(data[start:])
+	g := parseMP3Gapless(data[start:], h)
+	if !g.lame || g.frames <= 0 {
+		return 0, false
+	}
+	return max(g.frames*h.spf-g.delay-g.padding, 0), true
+}
+
 func chans(h mp3Header) int {
 	if h.mono {
 		return 1

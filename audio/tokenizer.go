@@ -43,6 +43,14 @@ type Config struct {
 	// resampling) or "first" (channel 0; the default for "ast", because
 	// Kaldi fbank, as AST uses it, takes channel 0).
 	Downmix string
+	// Decoder is "builtin" (default: WAV, FLAC, MP3 and Ogg Vorbis in Go,
+	// anything else through ffmpeg) or "ffmpeg" (every file through the
+	// ffmpeg executable, `-c:a pcm_f32le`: DecodeOptions.PreferFFmpeg).
+	// "ffmpeg" reproduces a loader that decodes with ffmpeg to float32
+	// (as the golden files do) sample for sample, MP3 included: the
+	// builtin MP3 decoder differs from ffmpeg's by up to ~5e-5 per sample
+	// (docs/audio.md). It needs ffmpeg on PATH (ErrNeedFFmpeg from New).
+	Decoder string
 	// FFmpeg controls the decoder fallback for formats without a Go
 	// decoder (Opus, AAC, ...): "auto"/"" (use ffmpeg on PATH if any),
 	// "off", or a path to the executable.
@@ -142,6 +150,20 @@ func New(cfg Config) (*Tokenizer, error) {
 	default:
 		return nil, fmt.Errorf("%w: Resampler %q (want torchaudio or ffmpeg)", ErrConfig, cfg.Resampler)
 	}
+	switch t.cfg.Decoder {
+	case "":
+		t.cfg.Decoder = "builtin"
+	case "builtin":
+	case "ffmpeg":
+		if cfg.FFmpeg == "off" {
+			return nil, fmt.Errorf("%w: Decoder \"ffmpeg\" with FFmpeg \"off\"", ErrConfig)
+		}
+		if _, err := ffmpegPath(cfg.FFmpeg); err != nil {
+			return nil, fmt.Errorf("%w: Decoder \"ffmpeg\": %v", ErrNeedFFmpeg, err)
+		}
+	default:
+		return nil, fmt.Errorf("%w: Decoder %q (want builtin or ffmpeg)", ErrConfig, cfg.Decoder)
+	}
 	switch t.cfg.LongAudio {
 	case "":
 		t.cfg.LongAudio = "chunk"
@@ -190,9 +212,13 @@ func (t *Tokenizer) Describe() map[string]any {
 		"sample_rate":          t.rate,
 		"n_mels":               t.nMels,
 		"resampler":            t.cfg.Resampler,
+		"decoder":              t.cfg.Decoder,
 		"downmix":              t.cfg.Downmix,
 		"max_bytes":            t.cfg.MaxBytes,
 		"max_duration_seconds": t.cfg.MaxDurationSeconds,
+	}
+	if t.cfg.Decoder == "ffmpeg" {
+		d["decoder_params"] = "ffmpeg -i pipe:0 -map 0:a:0 -c:a pcm_f32le (float32, native rate and channels)"
 	}
 	if t.cfg.Resampler == "torchaudio" {
 		d["resampler_params"] = "sinc_interp_hann lowpass_filter_width=6 rolloff=0.99"
@@ -254,7 +280,7 @@ func (t *Tokenizer) tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 		tok = &Tokens{SampleRate: t.rate}
 	)
 	if t.cfg.Resampler == "ffmpeg" {
-		pcm, err := DecodeContext(ctx, data, DecodeOptions{FFmpeg: t.cfg.FFmpeg})
+		pcm, err := DecodeContext(ctx, data, t.decodeOptions())
 		if err != nil {
 			return nil, err
 		}
@@ -264,7 +290,7 @@ func (t *Tokenizer) tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 		}
 		tok.Truncated = pcm.Truncated
 	} else {
-		pcm, err := DecodeContext(ctx, data, DecodeOptions{FFmpeg: t.cfg.FFmpeg})
+		pcm, err := DecodeContext(ctx, data, t.decodeOptions())
 		if err != nil {
 			return nil, err
 		}
@@ -315,6 +341,11 @@ func (t *Tokenizer) tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 	tok.NumTokens = tok.NFrames
 	tok.Chunks, tok.ChunkFrames = chunks, whisperFrames
 	return tok, nil
+}
+
+// decodeOptions maps Config.Decoder and Config.FFmpeg to DecodeOptions.
+func (t *Tokenizer) decodeOptions() DecodeOptions {
+	return DecodeOptions{FFmpeg: t.cfg.FFmpeg, PreferFFmpeg: t.cfg.Decoder == "ffmpeg"}
 }
 
 // whisperLoadAudio is openai/whisper audio.load_audio: ffmpeg decodes,

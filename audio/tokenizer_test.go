@@ -222,3 +222,35 @@ func TestWhisperFFmpegLoader(t *testing.T) {
 		t.Fatalf("max |Δ| %g", d)
 	}
 }
+
+// Decoder "ffmpeg" decodes every format with ffmpeg (pcm_f32le), so the
+// MP3 fixture's samples are ffmpeg's own: features equal those of the
+// committed ffmpeg decode (.f32, made by scripts/golden/audio_fixtures.sh)
+// run through the same resample and log-mel, exactly.
+func TestDecoderFFmpeg(t *testing.T) {
+	testenv.Tool(t, "ffmpeg")
+	tk := mustNew(t, Config{Decoder: "ffmpeg"})
+	if d := tk.Describe(); d["decoder"] != "ffmpeg" || d["decoder_params"] == nil {
+		t.Fatalf("Describe: decoder %v params %v", d["decoder"], d["decoder_params"])
+	}
+	if d := mustNew(t, Config{}).Describe(); d["decoder"] != "builtin" {
+		t.Fatalf("default decoder %v", d["decoder"])
+	}
+	tok, err := tk.Tokenize(context.Background(), fixture(t, "mp3_16k_mono.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Codec != "ffmpeg/mp3" || tok.SourceRate != 16000 || tok.SourceChannels != 1 {
+		t.Fatalf("codec %q rate %d channels %d", tok.Codec, tok.SourceRate, tok.SourceChannels)
+	}
+	ref := bytesToF32(fixture(t, "mp3_16k_mono.mp3.f32"))
+	want, _ := WhisperLogMel(ref, 80)
+	if d, at := maxAbsDiff(tok.Mel, want); d != 0 {
+		t.Fatalf("max |Δ| %g at %d vs the ffmpeg decode", d, at)
+	}
+	for _, c := range []Config{{Decoder: "sox"}, {Decoder: "ffmpeg", FFmpeg: "off"}} {
+		if _, err := New(c); !errors.Is(err, ErrConfig) {
+			t.Fatalf("%+v: %v", c, err)
+		}
+	}
+}

@@ -50,3 +50,36 @@ func TestDecodeCorpusVsFFmpeg(t *testing.T) {
 		})
 	}
 }
+
+// PreferFFmpeg (Config.Decoder "ffmpeg") gives exactly `ffmpeg -i FILE -f
+// f32le` for every corpus file: same length (MP3 cut to the LAME tag's
+// length, which ffmpeg applies to files but not to pipes) and the same
+// samples (tolerance 0: the same decoder writes both).
+func TestPreferFFmpegCorpusExact(t *testing.T) {
+	dir := testenv.Shared(t, "corpus/audio")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.*"))
+	if len(files) < 29 {
+		t.Fatalf("%d corpus files, want 29", len(files))
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := DecodeContext(t.Context(), b, DecodeOptions{PreferFFmpeg: true})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want := ffmpegF32(t, f)
+		if len(p.Samples) != len(want) {
+			t.Fatalf("%s: %d samples, ffmpeg %d", name, len(p.Samples), len(want))
+		}
+		if d, at := maxAbsDiff(p.Samples, want); d != 0 {
+			t.Fatalf("%s: max |Δ| %g at %d", name, d, at)
+		}
+		if !strings.HasPrefix(p.Codec, "ffmpeg") {
+			t.Fatalf("%s: codec %q", name, p.Codec)
+		}
+	}
+}

@@ -120,7 +120,7 @@ func (m *audioModality) Tokenize(ctx context.Context, data []byte) (Payload, err
 }
 
 // Describe is the tokenizer's own Describe() (preset, sample_rate, n_mels,
-// resampler, downmix, features, reference, chunk_frames, long_audio,
+// resampler, decoder, downmix, features, reference, chunk_frames, long_audio,
 // num_tokens, ...) plus n_fft and hop_length (samples at sample_rate), rows
 // (what one row holds: chunks, AST grid) and mel_layout.
 func (m *audioModality) Describe() map[string]any { return maps.Clone(m.desc) }

@@ -279,6 +279,7 @@ func TestRunAudioFlags(t *testing.T) {
 		{[]string{"--max-duration", "0s"}, "want a positive duration"},
 		{[]string{"--max-duration", "ten"}, "invalid argument"},
 		{[]string{"--long-audio", "drop"}, "LongAudio"},
+		{[]string{"--audio-decoder", "sox"}, `--audio-decoder "sox": want builtin or ffmpeg`},
 	} {
 		args := append([]string{"run", clips, "-o", t.TempDir()}, c.args...)
 		if code, _, errs := tokenize(t, "", args...); code != exitUsage || !strings.Contains(errs, c.msg) {
@@ -299,7 +300,7 @@ func TestRunAudioFlags(t *testing.T) {
 	if c := columnNamed(rep, "mel"); c.Name != "mel" || c.Type != "list<item: fixed_size_list<item: float32, nullable>[64], nullable>" {
 		t.Errorf("mel column %+v", c)
 	}
-	for _, want := range []string{`"preset":"log-mel"`, `"n_mels":64`, `"sample_rate":16000`, `"n_fft":2048`, `"hop_length":512`, `"max_duration_seconds":3600`} {
+	for _, want := range []string{`"preset":"log-mel"`, `"n_mels":64`, `"sample_rate":16000`, `"n_fft":2048`, `"hop_length":512`, `"max_duration_seconds":3600`, `"decoder":"builtin"`} {
 		if !strings.Contains(rep.Metadata["tokenfab"], want) {
 			t.Errorf("tokenfab metadata lacks %s: %s", want, rep.Metadata["tokenfab"])
 		}
@@ -334,5 +335,17 @@ func TestRunAudioFlags(t *testing.T) {
 	if err != nil || rep.Rows != 2 || rep.Errors != 0 || rep.Tokens.Max != 3000 || !strings.Contains(rep.Metadata["tokenfab"], `"audio_field":"wav"`) ||
 		columnNamed(rep, "mel").Type != "list<item: fixed_size_list<item: float32, nullable>[128], nullable>" {
 		t.Fatalf("inspect = %+v, %v", rep, err)
+	}
+
+	// --audio-decoder ffmpeg reaches the tokenizer and the metadata (so the
+	// config hash too). Last: it needs ffmpeg.
+	testenv.Tool(t, "ffmpeg")
+	out = t.TempDir()
+	if code, _, errs := tokenize(t, "", "run", clips, "-o", out, "-q", "--audio-decoder", "ffmpeg"); code != 0 {
+		t.Fatalf("run --audio-decoder ffmpeg: %d %s", code, errs)
+	}
+	if rep, err = pipeline.Inspect(filepath.Join(out, "part-00000.arrow")); err != nil || rep.Rows != 1 || rep.Errors != 0 || rep.Tokens.Total != 3000 ||
+		!strings.Contains(rep.Metadata["tokenfab"], `"decoder":"ffmpeg"`) || !strings.Contains(rep.Metadata["tokenfab"], `"decoder_params":"ffmpeg`) {
+		t.Fatalf("--audio-decoder ffmpeg: inspect = %+v, %v", rep, err)
 	}
 }

@@ -218,6 +218,7 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 // audioFlags configure the audio tokenizer of `run`.
 type audioFlags struct {
 	preset, longAudio string
+	decoder           string
 	sampleRate, nMels int
 	maxDuration       time.Duration
 	codebook          string
@@ -244,6 +245,8 @@ func (f *audioFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.longAudio, "long-audio", "chunk", "whisper presets, audio over 30 s: chunk (every 30-s chunk, one row) or truncate (the first 30 s, HF's default)")
 	fl.IntVar(&f.sampleRate, "sample-rate", 0, "log-mel preset: resample to this rate in Hz (default 22050; whisper and ast are fixed at 16000)")
 	fl.IntVar(&f.nMels, "n-mels", 0, "log-mel preset: mel bands (default 128; whisper-80/128 and ast fix theirs)")
+	fl.StringVar(&f.decoder, "audio-decoder", "builtin", "audio decoder: builtin (WAV, FLAC, MP3, Ogg Vorbis in Go; other formats through ffmpeg) or ffmpeg (every file through ffmpeg to float32, "+
+		"as the reference loaders decode; MP3 then matches WhisperFeatureExtractor within 5e-5; needs ffmpeg on PATH)")
 	fl.DurationVar(&f.maxDuration, "max-duration", defaultMaxDuration, "longer audio becomes a too_large row (e.g. 30m, 2h)")
 	fl.StringVar(&f.codebook, "audio-codebook", "", "mel-frame k-means codebook (.npy or JSON, from tokenize train-codebook --modality audio with the same preset; n_mels values per centre): audio rows also get input_ids, the nearest centre of each mel frame")
 }
@@ -261,7 +264,10 @@ func (f *audioFlags) tokenizer() (*audio.Tokenizer, error) {
 	if f.maxDuration <= 0 {
 		return nil, usagef("--max-duration %v: want a positive duration such as 30m", f.maxDuration)
 	}
-	cfg := audio.Config{Preset: f.preset, LongAudio: f.longAudio,
+	if f.decoder != "builtin" && f.decoder != "ffmpeg" {
+		return nil, usagef("--audio-decoder %q: want builtin or ffmpeg", f.decoder)
+	}
+	cfg := audio.Config{Preset: f.preset, LongAudio: f.longAudio, Decoder: f.decoder,
 		LogMel:             audio.LogMelConfig{SampleRate: f.sampleRate, NMels: f.nMels},
 		MaxDurationSeconds: f.maxDuration.Seconds()}
 	t, err := audio.New(cfg)

@@ -13,7 +13,9 @@ Tolerances (docs/audio.md): 5e-5 where our decoder is bit-exact with ffmpeg
 resampling; 1e-4 for Ogg Vorbis (decoders within 4.2e-7 per sample); MP3
 decoders differ by up to 4.9e-5 per sample (go-mp3 vs ffmpeg), which the log
 turns into up to ~0.02 Whisper units (0.8 dB) in near-silent bins, so MP3
-rows are held to max 0.03 and mean 3e-4.
+rows are held to max 0.03 and mean 3e-4. With `--audio-decoder ffmpeg`
+every file is decoded by ffmpeg as the reference is, and every row, MP3
+included, is held to 5e-5.
 """
 import json
 import math
@@ -179,6 +181,42 @@ def test_mel_equals_hf_whisper(whisper_out, audio_corpus):
             assert d.max() <= 5e-5, (r["id"], d.max())  # the 16 kHz files: within 5e-5 of input_features.T
     assert set(worst) == {"mp3", "vorbis", "lossless@16k", "lossless resampled"}, worst
     print("max |ours - HF| by kind:", worst)
+
+
+@pytest.fixture(scope="session")
+def whisper_ffmpeg_out(tokenize_bin, audio_corpus, tmp_path_factory):
+    _need("ffmpeg", shutil.which("ffmpeg"))
+    out = tmp_path_factory.mktemp("whisper80_ffmpeg")
+    run_job(tokenize_bin, out, audio_corpus, "--audio-preset", "whisper-80", "--audio-decoder", "ffmpeg")
+    return out
+
+
+def test_ffmpeg_decoder_every_row_within_5e5(whisper_ffmpeg_out, audio_corpus):
+    """--audio-decoder ffmpeg decodes every file as the reference does
+    (`ffmpeg -f f32le`), so every corpus row, MP3 and Vorbis included, is
+    within the Whisper tolerance 5e-5 of WhisperFeatureExtractor; the
+    16-kHz files directly, the others after the same (torchaudio) resampler."""
+    fe = whisper_fe()
+    t = read_table(whisper_ffmpeg_out)
+    meta = json.loads(t.schema.metadata[b"tokenfab"])["tokenizers"]["audio"]
+    assert meta["decoder"] == "ffmpeg" and "pcm_f32le" in meta["decoder_params"]
+    col = t.column("mel").combine_chunks()
+    offs = col.offsets.to_numpy()
+    flat = col.flatten().flatten().to_numpy().reshape(-1, 80)
+    rows = t.select(["id", "error"]).to_pylist()
+    assert [r["id"] for r in rows] == sorted(p.name for p in audio_corpus.iterdir())
+    assert [r["id"] for r in rows if r["error"] is not None] == []
+    worst = {}
+    for k, r in enumerate(rows):
+        ref, sr = reference_mel(fe, audio_corpus / r["id"])
+        ours = flat[offs[k]:offs[k + 1]]
+        assert ours.shape == ref.shape, (r["id"], ours.shape, ref.shape)
+        d = float(np.abs(ours - ref).max())
+        assert d <= 5e-5, (r["id"], d)
+        kind = r["id"].split("_")[0] + ("@16k" if sr == 16000 else "")
+        worst[kind] = max(worst.get(kind, 0), d)
+    assert "mp3@16k" in worst, worst  # mp3_48k_16k_mono_speech_librivox_0920.mp3
+    print("--audio-decoder ffmpeg, max |ours - HF| by kind:", worst)
 
 
 def test_long_audio_chunks_equal_hf_per_chunk(tokenize_bin, audio_corpus, tmp_path):
