@@ -444,7 +444,7 @@ func execute(parent context.Context, o Options, mods map[string]Modality, lay *l
 	defer cancel()
 	budget := newBudget(o.InFlightBytes)
 	// order bounds the records in flight; its FIFO order is the output order.
-	order := make(chan *job, 16*o.Workers+16)
+	order := make(chan *job, 256*o.Workers+256)
 	work := make(chan *job, o.Workers)
 	var wg sync.WaitGroup
 

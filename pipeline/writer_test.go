@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -241,5 +242,41 @@ func TestWriterRejectsBadConfig(t *testing.T) {
 		} else if _, ok := err.(*ConfigError); !ok {
 			t.Errorf("error %v is not a ConfigError", err)
 		}
+	}
+}
+
+// TestWriterPublishErrorSurfaces: files are fsynced and renamed in the
+// background, so a failed rename must still fail the job (at the next
+// roll-over or at close), leave no temp file, and keep earlier files.
+func TestWriterPublishErrorSurfaces(t *testing.T) {
+	c := testSchema(t)
+	c.batchBytes, c.maxFileBytes = 2000, 6000
+	// part-00001.arrow is a non-empty directory: renaming a file onto it fails.
+	blocked := filepath.Join(c.dir, "part-00001.arrow")
+	if err := os.MkdirAll(filepath.Join(blocked, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w, err := newPartWriter(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var werr error
+	for i := 0; i < 300 && werr == nil; i++ {
+		r := mkRow(i, 30)
+		werr = w.append(&r)
+	}
+	if werr == nil {
+		werr = w.close()
+	} else {
+		w.abort()
+	}
+	if werr == nil || !strings.Contains(werr.Error(), "part-00001.arrow") {
+		t.Fatalf("error = %v, want the failed publish of part-00001.arrow", werr)
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "part-00000.arrow")); err != nil {
+		t.Errorf("part-00000.arrow, published before the failure, is gone: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(c.dir, ".*")); len(left) != 0 {
+		t.Errorf("temp files left: %v", left)
 	}
 }
