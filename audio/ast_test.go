@@ -15,7 +15,15 @@ const astTol = 1e-4
 
 var astQuiet = float32((math.Log(1e-6) + 4.2677393) / 9.1379948)
 
-const astQuietTol = 5e-3
+// astQuietFactor scales the reference's own float32 noise into the
+// near-floor tolerance. Near the floor the value is set by float32
+// rounding: torchaudio's float32 fbank differs from the same fbank in
+// float64 by up to 1.8e-3 there on the chirp (manifest
+// f32_vs_f64_near_floor, scripts/golden/audio_golden.py), and our path
+// (float32 time-domain steps as torchaudio's, float64 FFT) is a third
+// rounding of the same sums: 1.86e-3 from float32 there (1.03× the
+// reference's own spread), 3.0e-4 from float64.
+const astQuietFactor = 1.25
 
 func checkAST(t *testing.T, x []float32, gname string) float64 {
 	t.Helper()
@@ -26,10 +34,11 @@ func checkAST(t *testing.T, x []float32, gname string) float64 {
 	}
 	// Where the reference's mel energy is within 18 dB of Kaldi's floor
 	// (energy < 1e-6, i.e. normalized value < astQuiet) or more than 70 dB
-	// below the frame's loudest bin, its value is dominated by torch's
-	// float32 FFT rounding noise (we use float64; pure spectral leakage of
-	// the synthetic chirp lands there): there we allow astQuietTol.
-	// Everywhere else: astTol.
+	// below the frame's loudest bin, its value is float32 rounding noise
+	// (the synthetic chirp's far leakage lands there): there we allow
+	// astQuietFactor × the reference's own float32-vs-float64 difference
+	// over those bins, at least astTol. Everywhere else: astTol.
+	quietTol := math.Max(astTol, astQuietFactor*goldenMeta(t, gname, "f32_vs_f64_near_floor"))
 	var d float64
 	at, quietMax, quietN := -1, 0.0, 0
 	frameMax := make([]float32, len(want)/128)
@@ -50,11 +59,11 @@ func checkAST(t *testing.T, x []float32, gname string) float64 {
 			d, at = e, i
 		}
 	}
-	if d > astTol || quietMax > astQuietTol {
-		t.Fatalf("max |Δ| %g at frame %d mel %d; near-floor max |Δ| %g", d, at/128, at%128, quietMax)
+	if d > astTol || quietMax > quietTol {
+		t.Fatalf("max |Δ| %g at frame %d mel %d; near-floor max |Δ| %g (tolerance %.3g)", d, at/128, at%128, quietMax, quietTol)
 	}
 	if quietN > 0 {
-		t.Logf("%d near-floor values (reference energy < 1e-6) differ by > %g, max %.3g", quietN, astTol, quietMax)
+		t.Logf("%d near-floor values differ by > %g, max %.3g (tolerance %.3g)", quietN, astTol, quietMax, quietTol)
 	}
 	return d
 }

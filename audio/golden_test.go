@@ -71,6 +71,22 @@ func golden(t testing.TB, name string) ([]float32, []int) {
 	return v, e.Shape
 }
 
+// goldenMeta returns a number that audio_golden.py recorded next to the
+// golden NAME in the manifest (0 with a test failure if it is missing).
+func goldenMeta(t testing.TB, name, key string) float64 {
+	t.Helper()
+	golden(t, name) // loads the manifest
+	var m map[string]any
+	if err := json.Unmarshal(manifest.Arrays[name], &m); err != nil {
+		t.Fatal(err)
+	}
+	v, ok := m[key].(float64)
+	if !ok {
+		t.Fatalf("golden %s: no number %q in the manifest (run scripts/golden/audio.sh)", name, key)
+	}
+	return v
+}
+
 // synth recomputes the formula signals of audio_golden.py (float64 maths,
 // then float32).
 func synth(name string) []float32 {

@@ -93,13 +93,28 @@ for mels in (80, 128):
          ref="WhisperFeatureExtractor.mel_filters (mel_filter_bank slaney/slaney, float64), stored [mel, bin] as float32", layout="[mel, bin 201]")
 
 # ---- AST -----------------------------------------------------------------
+# The reference's own float32 noise: the same kaldi fbank on the same input
+# samples in float64 (torchaudio computes in the waveform's dtype), through
+# HF's own padding and normalization. Recorded per signal over the bins the Go
+# test calls near-floor (reference energy < 1e-6, i.e. normalized value below
+# AST_QUIET, or more than 70 dB below the frame's loudest bin; same rule as
+# audio/ast_test.go) and over the others; the test's near-floor tolerance is
+# built from it.
 ast = ASTFeatureExtractor()
+AST_QUIET = np.float32((np.log(1e-6) + 4.2677393) / 9.1379948)
+AST_REL70 = np.float32(np.log(1e7) / 9.1379948)
 for name, x in signals.items():
     if name in ("one_sample", "hundred_samples", "tone440_35s"):
         continue  # kaldi fbank rejects input shorter than one 400-sample window
     v = ast(x, sampling_rate=SR, return_tensors="np").input_values[0]
+    v64 = ast.normalize(ast._extract_fbank_features(x.astype(np.float64), max_length=ast.max_length))
+    d = np.abs(v.astype(np.float64) - v64)
+    quiet = (v < AST_QUIET) | (v < v.max(axis=1, keepdims=True) - AST_REL70)
     save(f"ast_{name.replace('corpus:', 'corpus_')}", v,
-         ref="ASTFeatureExtractor() defaults (kaldi fbank 128, max_length 1024, AudioSet mean/std)", layout="[frame 1024, mel 128]")
+         ref="ASTFeatureExtractor() defaults (kaldi fbank 128, max_length 1024, AudioSet mean/std)", layout="[frame 1024, mel 128]",
+         f32_vs_f64_near_floor=float(d[quiet].max()) if quiet.any() else 0.0,
+         f32_vs_f64_other=float(d[~quiet].max()) if (~quiet).any() else 0.0,
+         f32_vs_f64_ref="same fbank on x.astype(float64), HF normalize: max |f32 - f64| over near-floor / other bins")
 
 # ---- log-mel -------------------------------------------------------------
 # librosa.feature.melspectrogram defaults (n_fft 2048, hop 512, 128 Slaney
