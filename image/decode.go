@@ -42,6 +42,9 @@ func sniff(d []byte) string {
 func classify(format string, err error) error {
 	var fe interface{ Error() string }
 	_ = fe
+	if ours(err) {
+		return err // already says what happened (our own decoders)
+	}
 	msg := err.Error()
 	switch err.(type) {
 	case png.UnsupportedError, jpeg.UnsupportedError, tiff.UnsupportedError:
@@ -87,6 +90,9 @@ func decodeConfig(format string, data []byte) (stdimage.Config, error) {
 	case "tiff":
 		return tiff.DecodeConfig(r)
 	case "webp":
+		if isAnimatedWebP(data) {
+			return webpAnimConfig(data)
+		}
 		return webp.DecodeConfig(r)
 	}
 	return stdimage.Config{}, errorf(ErrUnsupportedFormat, "unknown format")
@@ -110,6 +116,9 @@ func decodeImage(format string, data []byte, maxPixels int64) (stdimage.Image, e
 	case "tiff":
 		return tiff.Decode(r)
 	case "webp":
+		if isAnimatedWebP(data) {
+			return decodeWebPAnimFirst(data)
+		}
 		return webp.Decode(r)
 	}
 	return nil, errorf(ErrUnsupportedFormat, "unknown format")

@@ -32,3 +32,13 @@ var (
 func errorf(sentinel error, format string, args ...any) error {
 	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
 }
+
+// ours reports whether err already wraps one of the sentinels.
+func ours(err error) bool {
+	for _, s := range []error{ErrUnsupportedFormat, ErrCorrupt, ErrTooManyPixels, ErrFileTooLarge, ErrInvalidSize, ErrConfig} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}

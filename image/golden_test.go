@@ -285,7 +285,6 @@ func checkRecord(t *testing.T, rec goldenRec, data []byte, sampleDir string, qwe
 // (with a clear per-record error). Shrink this list as decoders land.
 var knownUnsupported = map[string]bool{
 	"tiff_ycbcr_jpeg_compressed_pillow.tif": true,
-	"webp_animated_pillow_iss634.webp":      true,
 }
 
 // knownMismatch lists inputs that decode but are known not to match PIL yet.
