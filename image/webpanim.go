@@ -78,10 +78,11 @@ func parseWebPAnim(d []byte) (*webpAnim, error) {
 		return nil, errorf(ErrCorrupt, "webp: not an animated WebP")
 	}
 	riffLen := int(binary.LittleEndian.Uint32(d[4:]))
-	end := len(d)
-	if riffLen >= 4 && riffLen+8 < end {
-		end = riffLen + 8 // trailing bytes after the RIFF are ignored, as libwebp does
+	if riffLen < 4 || riffLen > len(d)-8 {
+		// libwebp's demuxer (non-incremental, as Pillow calls it) refuses it too
+		return nil, errorf(ErrCorrupt, "webp: truncated: the RIFF header says %d bytes, the file has %d", riffLen+8, len(d))
 	}
+	end := riffLen + 8 // trailing bytes after the RIFF are ignored, as libwebp does
 	a := &webpAnim{}
 	seenVP8X, seenANIM := false, false
 	err := riffChunks(d[12:end], func(cc string, b []byte) error {
@@ -254,8 +255,7 @@ type webpCanvas struct {
 }
 
 func newWebPCanvas(a *webpAnim) *webpCanvas {
-	n := a.w * a.h * 4
-	return &webpCanvas{a: a, cur: make([]uint8, n), disposed: make([]uint8, n)}
+	return &webpCanvas{a: a, cur: make([]uint8, a.w*a.h*4)}
 }
 
 func (c *webpCanvas) full(f *webpAnimFrame) bool { return f.w == c.a.w && f.h == c.a.h }
@@ -314,6 +314,13 @@ func (c *webpCanvas) step() error {
 		}
 	}
 	c.prev, c.prevKey = f, key
+	c.next++
+	if c.next == len(c.a.frames) {
+		return nil // nothing reads the disposed canvas any more
+	}
+	if c.disposed == nil {
+		c.disposed = make([]uint8, len(c.cur))
+	}
 	copy(c.disposed, c.cur)
 	if f.dispose {
 		for y := 0; y < f.h; y++ {
@@ -321,7 +328,6 @@ func (c *webpCanvas) step() error {
 			clear(c.disposed[o : o+f.w*4])
 		}
 	}
-	c.next++
 	return nil
 }
 
@@ -369,6 +375,7 @@ func decodeWebPAnimFirst(d []byte) (stdimage.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.frames = a.frames[:1] // later frames are never decoded
 	c := newWebPCanvas(a)
 	if err := c.step(); err != nil {
 		return nil, err
@@ -380,4 +387,85 @@ func decodeWebPAnimFirst(d []byte) (stdimage.Image, error) {
 		}
 	}
 	return m, nil
+}
+
+// IsAnimatedWebP reports whether data is an animated WebP (RIFF WEBP whose
+// VP8X chunk sets the animation flag). Still WebPs return false.
+func IsAnimatedWebP(data []byte) bool { return isAnimatedWebP(data) }
+
+// WebPFrame is one frame of an animated WebP, composited onto the canvas.
+type WebPFrame struct {
+	// RGB is [H*W*3]uint8, HWC rgb24: Pillow's convert("RGB") of the frame
+	// (alpha dropped, hidden colour kept; never-painted canvas is black).
+	RGB []uint8
+	// Alpha is the canvas alpha, [H*W]uint8 (255 opaque), or nil when the
+	// file's VP8X has no alpha flag (Pillow mode RGB).
+	Alpha []uint8
+	// DurationMs is the ANMF frame duration in milliseconds, as stored
+	// (0–16777215; Pillow's info["duration"]). Players often raise small
+	// values; that policy is the caller's.
+	DurationMs int
+}
+
+// DecodeWebPFrames decodes every frame of an animated WebP as Pillow 13
+// (libwebp 1.6 WebPAnimDecoder, MODE_RGBA) gives them when seeking frame
+// by frame: canvas cleared to transparent black (the ANIM background
+// colour is not painted), each frame written into its rectangle and
+// alpha-blended onto the previous canvas unless it says "do not blend",
+// then disposed to transparent black if it says so. Returns the frames and
+// the canvas size w×h in pixels. No EXIF orientation is applied.
+//
+// Limits: the canvas is checked against DefaultMaxPixels from the header;
+// more than maxFrames frames, or frames·w·h·4 bytes (RGB + alpha) over
+// maxBytes, fail before any frame is decoded.
+//
+// Errors: ErrUnsupportedFormat (not an animated WebP), ErrCorrupt (bad
+// container or frame bitstream, frame outside the canvas), ErrTooManyPixels,
+// ErrFileTooLarge (maxFrames / maxBytes exceeded). Never panics.
+//
+// Matches: Pillow Image.open(p); seek(k); convert("RGB") (and
+// getchannel("A")), bit-exact for lossless frames; lossy (VP8) frames are
+// within the WebP tolerance (see docs/image.md).
+func DecodeWebPFrames(data []byte, maxBytes int64, maxFrames int) (frames []WebPFrame, w, h int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			frames, w, h, err = nil, 0, 0, errorf(ErrCorrupt, "webp: decoder failed (%v); the file is damaged", p)
+		}
+	}()
+	if !isAnimatedWebP(data) {
+		return nil, 0, 0, errorf(ErrUnsupportedFormat, "not an animated WebP (use DecodeRGB for still images)")
+	}
+	a, err := parseWebPAnim(data)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if int64(a.w)*int64(a.h) > DefaultMaxPixels {
+		return nil, 0, 0, errorf(ErrTooManyPixels, "webp canvas %dx%d is over the limit of %d pixels", a.w, a.h, DefaultMaxPixels)
+	}
+	if len(a.frames) > maxFrames {
+		return nil, 0, 0, errorf(ErrFileTooLarge, "webp: %d frames > the limit of %d", len(a.frames), maxFrames)
+	}
+	if int64(len(a.frames))*int64(a.w)*int64(a.h)*4 > maxBytes {
+		return nil, 0, 0, errorf(ErrFileTooLarge, "webp: %d frames of %dx%d need more than %d bytes", len(a.frames), a.w, a.h, maxBytes)
+	}
+	c := newWebPCanvas(a)
+	n := a.w * a.h
+	for k := range a.frames {
+		f := &a.frames[k]
+		if err := c.step(); err != nil {
+			return nil, 0, 0, err
+		}
+		fr := WebPFrame{RGB: make([]uint8, n*3), DurationMs: f.durationMs}
+		for i := 0; i < n; i++ {
+			fr.RGB[3*i], fr.RGB[3*i+1], fr.RGB[3*i+2] = c.cur[4*i], c.cur[4*i+1], c.cur[4*i+2]
+		}
+		if a.alpha {
+			fr.Alpha = make([]uint8, n)
+			for i := range fr.Alpha {
+				fr.Alpha[i] = c.cur[4*i+3]
+			}
+		}
+		frames = append(frames, fr)
+	}
+	return frames, a.w, a.h, nil
 }

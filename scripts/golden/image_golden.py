@@ -150,6 +150,25 @@ def golden_for(path, rel, qwen_max, full_presets=True):
             u8 = np.asarray(im.resize((224, 224), Image.Resampling.BILINEAR))
             Image.fromarray(u8).save(os.path.join(SAMPLES, base + ".vit224.png"), optimize=True)
     rec["presets"] = pres
+    if base.lower().endswith(".webp"):
+        # every frame of an animation, as PIL composites it (libwebp's
+        # WebPAnimDecoder): duration, sha256 of convert("RGB"), and of the
+        # canvas alpha; lossy files also get all frames as one PNG sample
+        with Image.open(path) as src:
+            if getattr(src, "n_frames", 1) > 1:
+                frames, strip = [], []
+                for k in range(src.n_frames):
+                    src.seek(k)
+                    src.load()
+                    a = np.asarray(src.convert("RGB"))
+                    fr = {"duration": int(src.info["duration"]), "rgb_sha256": sha(a.tobytes())}
+                    if src.mode == "RGBA":
+                        fr["alpha_sha256"] = sha(np.asarray(src.getchannel("A")).tobytes())
+                    frames.append(fr)
+                    strip.append(a)
+                rec["frames"] = frames
+                if lossy:
+                    Image.fromarray(np.concatenate(strip, 0)).save(os.path.join(SAMPLES, base + ".frames.png"), optimize=True)
     if "A" in raw.getbands() or raw.info.get("transparency") is not None:
         # transformers v5 convert_to_rgb: alpha_composite onto white
         out = presets(qwen_max)["clip-vit-large-patch14"](images=raw, return_tensors="np")
@@ -262,6 +281,67 @@ def make_synthetic():
     idx = (base[..., 0] // 32).astype(np.uint8)
     png("synth_trns_pal_dup.png", 40, 30, 8, 3, [r.tobytes() for r in idx], b"\xff\xff\x00", bytes(pal))
     png("synth_trns_pal_partial.png", 40, 30, 8, 3, [r.tobytes() for r in idx], b"\xff\x80\x00", bytes(pal))
+
+    # Animated WebP: each frame encoded as a still by PIL (libwebp), its
+    # VP8L or ALPH+VP8 chunks put into ANMF chunks with offsets, blending and
+    # disposal chosen here, so every compositing rule of libwebp's
+    # WebPAnimDecoder (which PIL uses to read them back) is exercised.
+    def anmf_bitstream(arr, lossless):
+        b = io.BytesIO()
+        mode = "RGBA" if arr.shape[2] == 4 else "RGB"
+        kw = {"lossless": True, "exact": True} if lossless else {"quality": 80}
+        Image.fromarray(arr, mode).save(b, "WEBP", **kw)
+        d, i, out = b.getvalue(), 12, b""
+        while i < len(d):
+            n = struct.unpack("<I", d[i + 4:i + 8])[0]
+            if d[i:i + 4] in (b"ALPH", b"VP8 ", b"VP8L"):
+                out += d[i:i + 8 + n + (n & 1)]
+            i += 8 + n + (n & 1)
+        return out
+
+    def webp_anim(name, cw, ch, alpha_flag, frames):
+        chunk = lambda t, d: t + struct.pack("<I", len(d)) + d + (b"\0" if len(d) & 1 else b"")
+        le24 = lambda v: struct.pack("<I", v)[:3]
+        body = chunk(b"VP8X", bytes([0x02 | (0x10 if alpha_flag else 0), 0, 0, 0]) + le24(cw - 1) + le24(ch - 1))
+        body += chunk(b"ANIM", bytes([10, 20, 30, 255]) + struct.pack("<H", 0))
+        for arr, x, y, dur, blend, dispose, lossless in frames:
+            h, w = arr.shape[:2]
+            hdr = le24(x // 2) + le24(y // 2) + le24(w - 1) + le24(h - 1) + le24(dur)
+            hdr += bytes([(0 if blend else 2) | (1 if dispose else 0)])
+            body += chunk(b"ANMF", hdr + anmf_bitstream(arr, lossless))
+        with open(os.path.join(FIX, name), "wb") as f:
+            f.write(b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body)
+
+    def rgba_frame(h, w, seed):
+        r = np.random.RandomState(seed)
+        fr = r.randint(0, 256, (h, w, 4)).astype(np.uint8)
+        fr[..., 3] = np.where(r.rand(h, w) < 0.3, 0, np.where(r.rand(h, w) < 0.5, 255, fr[..., 3]))
+        return fr
+
+    smooth = lambda h, w, k: np.dstack([(np.add.outer(np.arange(h) * 9, np.arange(w) * 5) + 40 * k) % 256,
+                                        (np.arange(w) * 11 + 60 * k)[None, :].repeat(h, 0) % 256,
+                                        (np.arange(h) * 13)[:, None].repeat(w, 1) % 256]).astype(np.uint8)
+    with_alpha = lambda rgb, a: np.dstack([rgb, a.astype(np.uint8)])
+    # frame: (pixels, x, y, duration ms, blend, dispose-to-background, lossless)
+    webp_anim("synth_anim_lossless.webp", 40, 30, True, [
+        (rgba_frame(16, 20, 1), 4, 6, 0, True, False, True),      # sub-rectangle first frame
+        (rgba_frame(20, 24, 2), 10, 4, 50, True, True, True),     # blend over kept canvas, then dispose
+        (rgba_frame(12, 16, 3), 2, 2, 100, True, False, True),    # blend only outside the disposed rectangle
+        (rgba_frame(30, 40, 4), 0, 0, 70, False, True, True),     # full, no blend: key frame
+        (rgba_frame(10, 10, 5), 20, 10, 1, True, False, True),    # after a disposed full frame: key frame
+        (rgba_frame(8, 12, 6), 0, 0, 16777215, False, False, True),  # no blend: alpha 0 overwrites
+    ])
+    a_ramp = np.add.outer(np.arange(20) * 12, np.arange(24) * 3) % 256
+    webp_anim("synth_anim_lossy.webp", 48, 32, True, [
+        (with_alpha(smooth(20, 24, 0), a_ramp), 0, 4, 40, True, False, False),   # ALPH + VP8
+        (smooth(32, 48, 1), 0, 0, 40, True, True, False),                         # VP8 without alpha, full: key frame
+        (with_alpha(smooth(20, 24, 2), a_ramp[::-1]), 12, 6, 40, True, False, False),
+        (with_alpha(smooth(12, 16, 3), a_ramp[:12, :16]), 30, 18, 40, True, False, True),  # lossless frame in a lossy file
+    ])
+    webp_anim("synth_anim_noalpha.webp", 32, 24, False, [
+        (smooth(16, 20, 0), 6, 4, 100, False, False, True),      # canvas outside: black (PIL mode RGB)
+        (smooth(24, 32, 1), 0, 0, 100, False, False, True),
+    ])
 
     # a PNG whose header claims 100000x100000 (IHDR only, no pixel data)
     import struct, zlib
