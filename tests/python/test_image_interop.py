@@ -35,11 +35,10 @@ QWEN2_VL_CHECKPOINT = dict(
 )
 
 # Corpus files the image package documents as not decoded (docs/image.md,
-# "Errors"): JPEG-in-TIFF, animated WebP, and the float64 TIFF PIL refuses
+# "Errors"): JPEG-in-TIFF and the float64 TIFF PIL refuses
 # too. Each must be an error row, and no other file may be.
 UNSUPPORTED = {
     "tiff_ycbcr_jpeg_compressed_pillow.tif",
-    "webp_animated_pillow_iss634.webp",
     "tiff_multipage_float64_planar_skimage.tif",
 }
 # Decoded, but documented as not matching PIL yet (docs/image.md, "Known
@@ -212,7 +211,7 @@ def compare_with_processor(out, image_corpus, load):
     assert no_ref == ["bmp_rgb32_bitfields_bmpsuite.bmp"]
     assert mismatch == sorted(KNOWN_MISMATCH)
     assert len(exact) + len(lossy) + len(no_ref) + len(mismatch) + len(UNSUPPORTED) == N_FILES
-    assert len(lossy) == 11 and len(exact) == 31, (len(lossy), len(exact))
+    assert len(lossy) == 11 and len(exact) == 32, (len(lossy), len(exact))
     return refs
 
 
