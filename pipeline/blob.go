@@ -18,7 +18,6 @@ import (
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/azureblob" // azblob://
-	_ "gocloud.dev/blob/gcsblob"   // gs://
 	_ "gocloud.dev/blob/s3blob"    // s3://
 	"gocloud.dev/gcerrors"
 )
@@ -29,6 +28,14 @@ import (
 // (endpoint=, region=, use_path_style=, …) and credentials come from the
 // store's standard environment. file:///ABS/DIR is the local directory
 // DIR, read and written exactly like a plain path.
+
+// gcsBuilt reports whether the gs:// driver is in this binary (build tag
+// gcs, blob_gcs.go).
+var gcsBuilt bool
+
+// errNoGCS explains how to get gs:// support.
+const errNoGCS = "gs:// is not built into this binary (the GCS driver adds gRPC and ~31 MB): " +
+	"build it with `go build -tags gcs ./cmd/tokenize` (docs/batch.md, \"Object storage\")"
 
 // URLSchemes are the URL schemes Run and Finalize accept for inputs and
 // outputs.
@@ -61,6 +68,9 @@ func parseBlobURL(raw string) (blobLoc, error) {
 	scheme := strings.ToLower(u.Scheme)
 	if !slices.Contains(URLSchemes, scheme) {
 		return blobLoc{}, fmt.Errorf("unsupported URL scheme %q: use s3://, gs://, azblob:// or file://", u.Scheme)
+	}
+	if scheme == "gs" && !gcsBuilt {
+		return blobLoc{}, errors.New(errNoGCS)
 	}
 	if u.User != nil || u.Fragment != "" || u.Opaque != "" {
 		return blobLoc{}, fmt.Errorf("a storage URL has no user, fragment or opaque part: want %s://BUCKET/PREFIX[?OPTIONS]", scheme)

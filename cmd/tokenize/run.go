@@ -396,8 +396,8 @@ one row per segment, in input order, to DIR/part-00000.arrow, part-00001.arrow
 … plus DIR/_SUMMARY.json.
 
 An INPUT and DIR may also be object storage URLs, s3://BUCKET/PREFIX,
-gs://BUCKET/PREFIX or azblob://CONTAINER/PREFIX (a prefix is listed like a
-directory; options such as ?endpoint=URL&use_path_style=true go in the query;
+azblob://CONTAINER/PREFIX or, in binaries built with -tags gcs,
+gs://BUCKET/PREFIX (a prefix is listed like a directory; options such as ?endpoint=URL&use_path_style=true go in the query;
 credentials come from the store's standard environment, e.g.
 AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION): see docs/batch.md
 "Object storage".
