@@ -36,6 +36,10 @@ var (
 	// policy cannot sample the requested count (HF: num_frames >
 	// total_num_frames).
 	ErrNoFrames = errors.New("video: no frames to sample")
+	// ErrFrameOrder: frame files whose names sort (byte order) differently
+	// from the numbers in them, e.g. frame_10.png before frame_2.png: the
+	// clip would play out of order, so it is refused rather than guessed.
+	ErrFrameOrder = errors.New("video: frame file names do not sort in frame order (zero-pad the frame numbers, e.g. frame_00002.png)")
 	// ErrConfig: the Config is invalid; the message names the field.
 	ErrConfig = errors.New("video: invalid config")
 )

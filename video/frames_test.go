@@ -3,6 +3,7 @@ package video
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	stdimage "image"
 	"image/png"
@@ -107,4 +108,102 @@ func TestPerFramePresetsEqualImage(t *testing.T) {
 			t.Fatalf("%s: tokens %d grid %v", p, tk.NumTokens, tk.GridTHW)
 		}
 	}
+}
+
+// TestFrameFS: TokenizeFrameFS through an os.Root equals TokenizeFrameFiles
+// on the same files, and cannot read outside the root (a ".." name and a
+// symlink leaving it both fail).
+func TestFrameFS(t *testing.T) {
+	data, err := os.ReadFile(fixture("anim_80x45.gif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, err := decodeGIF(data, 1<<30, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := t.TempDir()
+	dir := filepath.Join(top, "clip")
+	os.Mkdir(dir, 0o755)
+	var paths, names []string
+	for i, f := range seq.frames {
+		img := stdimage.NewRGBA(stdimage.Rect(0, 0, seq.w, seq.h))
+		for p := 0; p < seq.w*seq.h; p++ {
+			copy(img.Pix[p*4:], f[p*3:p*3+3])
+			img.Pix[p*4+3] = 255
+		}
+		var b bytes.Buffer
+		png.Encode(&b, img)
+		name := fmt.Sprintf("%04d.png", i)
+		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths, names = append(paths, filepath.Join(dir, name)), append(names, name)
+	}
+	tok, _ := New(Config{Preset: "qwen2-vl", FrameRate: 10})
+	want, err := tok.TokenizeFrameFiles(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	got, err := tok.TokenizeFrameFS(context.Background(), root.FS(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Patches, want.Patches) || got.GridTHW != want.GridTHW || fmt.Sprint(got.Timestamps) != fmt.Sprint(want.Timestamps) {
+		t.Fatalf("TokenizeFrameFS grid %v ts %v, TokenizeFrameFiles grid %v ts %v", got.GridTHW, got.Timestamps, want.GridTHW, want.Timestamps)
+	}
+	// a valid frame of the right size, so only the root can refuse it
+	frame0, _ := os.ReadFile(paths[0])
+	os.WriteFile(filepath.Join(top, "out.png"), frame0, 0o600)
+	if _, err := all0(t).TokenizeFrameFiles(context.Background(), append(append([]string(nil), paths...), filepath.Join(top, "out.png"))); err != nil {
+		t.Fatalf("out.png is not a usable frame: %v", err)
+	}
+	os.Symlink("../out.png", filepath.Join(dir, "9999.png"))
+	all := all0(t)
+	for _, bad := range [][]string{{"../out.png"}, append(append([]string(nil), names...), "9999.png")} {
+		if _, err := all.TokenizeFrameFS(context.Background(), root.FS(), bad); err == nil {
+			t.Errorf("%v read outside the root", bad[len(bad)-1])
+		}
+	}
+}
+
+// TestFrameOrder: names whose numbers are not zero-padded (byte order is
+// not frame order) are ErrFrameOrder; padded ones, and names that differ
+// elsewhere, are fine.
+func TestFrameOrder(t *testing.T) {
+	for _, c := range []struct {
+		names []string
+		bad   bool
+	}{
+		{[]string{"f_1.png", "f_10.png", "f_2.png"}, true},
+		{[]string{"1.jpg", "10.jpg", "11.jpg", "2.jpg"}, true},
+		{[]string{"d/10000.png", "d/1001.png"}, true}, // padding too short for the count
+		{[]string{"f_01.png", "f_02.png", "f_10.png"}, false},
+		{[]string{"a.png", "b.png", "c.png"}, false},
+		{[]string{"cam1_f10.png", "cam2_f02.png"}, false}, // the prefix differs: byte order decides
+		{[]string{"f_9.png", "f_9.png"}, false},
+		{[]string{"f_1.png"}, false},
+	} {
+		err := checkFrameOrder(c.names)
+		if (err != nil) != c.bad || (err != nil && !errors.Is(err, ErrFrameOrder)) {
+			t.Errorf("%v: %v, want error %v", c.names, err, c.bad)
+		}
+	}
+	tok, _ := New(Config{Preset: "vit-base-patch16-224", Sampling: SampleAll})
+	if _, err := tok.TokenizeFrameFiles(context.Background(), []string{"/nonexistent/f_2.png", "/nonexistent/f_10.png"}); !errors.Is(err, ErrFrameOrder) {
+		t.Errorf("TokenizeFrameFiles with unpadded names: %v, want ErrFrameOrder before any read", err)
+	}
+}
+
+func all0(t *testing.T) *Tokenizer {
+	tok, err := New(Config{Preset: "vit-base-patch16-224", Sampling: SampleAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }

@@ -6,8 +6,6 @@ import (
 	stdimage "image"
 	"image/color"
 	stdgif "image/gif"
-	"os"
-	"sort"
 
 	"github.com/tokenfab/tokenfab/image"
 )
@@ -139,42 +137,6 @@ func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
 	}
 	seq.end = t
 	return seq, nil
-}
-
-// TokenizeFrameFiles tokenizes a clip given as image files, one frame each
-// (PNG, JPEG, GIF first frame, BMP, TIFF, WebP; decoded by package image
-// like Tokenize decodes an image, EXIF applied), in lexical order of the
-// paths (sort.Strings). Frame k gets the time k/FrameRate seconds
-// (Config.FrameRate, default 1 fps). All frames must have one size. No
-// ffmpeg is needed. Errors: image decode errors, image.ErrInvalidSize
-// (sizes differ), ErrNoFrames, ErrTooLong/ErrTooLarge (limits), os errors.
-func (t *Tokenizer) TokenizeFrameFiles(ctx context.Context, paths []string) (*Tokens, error) {
-	ps := append([]string(nil), paths...)
-	sort.Strings(ps)
-	if len(ps) == 0 {
-		return nil, errorf(ErrNoFrames, "no frame files")
-	}
-	if len(ps) > t.r.maxSrc {
-		return nil, errorf(ErrTooLong, "%d frames > MaxSourceFrames %d", len(ps), t.r.maxSrc)
-	}
-	// Sample first (by index and time), then decode only the sampled files.
-	seq := &sequence{container: "frames", codec: "image", decoder: "image"}
-	seq.pts = make([]float64, len(ps))
-	for i := range ps {
-		seq.pts[i] = float64(i) / t.r.frameRate
-	}
-	seq.end = float64(len(ps)) / t.r.frameRate
-	load := func(i int) ([]uint8, int, int, error) {
-		if err := ctx.Err(); err != nil {
-			return nil, 0, 0, err
-		}
-		b, err := os.ReadFile(ps[i])
-		if err != nil {
-			return nil, 0, 0, err
-		}
-		return image.DecodeRGB(b)
-	}
-	return t.fromSequenceLazy(ctx, seq, len(ps), load)
 }
 
 // fromSequence samples and tokenizes an already decoded sequence.
