@@ -524,6 +524,9 @@ func execute(parent context.Context, o Options, mods map[string]Modality, lay *l
 				last = r
 			}
 		}
+		for k, v := range j.rec.skipped {
+			sum.Skipped[k] += v
+		}
 		sum.Records++
 		sum.BytesIn += j.rec.in
 		budget.release(j.rec.held)
@@ -573,6 +576,8 @@ func route(ctx context.Context, rec *record, mods map[string]Modality, lay *layo
 		if r.err == nil {
 			if m := mods[s.modality]; m == nil {
 				r.err = noTokenizer(s.modality)
+			} else if s.frames != nil {
+				r.p, r.err = tokenizeFrames(ctx, m, s.frames)
 			} else {
 				r.p, r.err = tokenize(ctx, m, s.data)
 			}
@@ -588,7 +593,7 @@ func route(ctx context.Context, rec *record, mods map[string]Modality, lay *layo
 		if r.err != nil {
 			r.p = Payload{}
 		}
-		s.data = nil // the input is no longer needed
+		s.data, s.frames = nil, nil // the input is no longer needed
 		rows[i] = r
 		held += lay.rowBytes(&r)
 	}
@@ -598,12 +603,28 @@ func route(ctx context.Context, rec *record, mods map[string]Modality, lay *layo
 // tokenize calls a modality, turning errors and panics into row errors so
 // that no input can end the job.
 func tokenize(ctx context.Context, m Modality, data []byte) (p Payload, rerr *RowError) {
+	return guard(m, func() (Payload, error) { return m.Tokenize(ctx, data) })
+}
+
+// tokenizeFrames is tokenize for a frame directory: only a modality that
+// reads them (the video one) can.
+func tokenizeFrames(ctx context.Context, m Modality, fd *frameDir) (Payload, *RowError) {
+	ft, ok := m.(frameTokenizer)
+	if !ok {
+		return Payload{}, rowErr(KindNoTokenizer, "the %s tokenizer does not read frame directories", m.Name())
+	}
+	return guard(m, func() (Payload, error) { return ft.tokenizeFrames(ctx, fd) })
+}
+
+// guard runs one tokenizer call, turning its error into a row error and
+// a panic into an "internal" one.
+func guard(m Modality, call func() (Payload, error)) (p Payload, rerr *RowError) {
 	defer func() {
 		if v := recover(); v != nil {
 			p, rerr = Payload{}, rowErr(KindInternal, "%s tokenizer panicked: %v (a bug; please report it with this input)", m.Name(), v)
 		}
 	}()
-	p, err := m.Tokenize(ctx, data)
+	p, err := call()
 	if err != nil {
 		var re *RowError
 		if errors.As(err, &re) {

@@ -35,6 +35,9 @@ import (
 //     image or audio field, a line's file path is relative to the
 //     manifest's directory and opened through an os.Root there, so it
 //     cannot leave it (no "..", no absolute path, no escaping symlink).
+//   - A directory named *.frames, and a directory named by a manifest's
+//     video field, is one video record of frame images (pipeline/frames.go),
+//     read through the same roots.
 
 // record is one input item: a file or one manifest line.
 type record struct {
@@ -51,6 +54,9 @@ type record struct {
 	// files is the bytes of files named by the line (images, audio) that
 	// parseLine read; they count against the in-flight budget.
 	files int64
+	// skipped: entries of frame directories named by the line that are not
+	// frames, added to the summary when the record is written.
+	skipped map[string]int64
 }
 
 // manifestDir is the directory of a manifest, the root of the image paths
@@ -69,6 +75,7 @@ type segment struct {
 	field    string // manifest field; "" (null) for a whole file
 	modality string // "" (null) when unknown
 	data     []byte
+	frames   *frameDir // a frame directory (video), instead of data
 	err      *RowError // set when the segment failed before tokenization
 }
 
@@ -81,6 +88,7 @@ type entry struct {
 	size   int64
 	err    *RowError // the entry cannot be read (broken or escaping symlink)
 	obj    *object   // an object of a bucket (blob.go); root is nil
+	frames *frameDir // a frame directory (frames.go): one video record
 }
 
 // inputSet is the scanned inputs, in output order.
@@ -131,6 +139,13 @@ func scanInputs(paths []string, exclude string) (*inputSet, error) {
 		if err != nil {
 			s.close()
 			return nil, configErr("input %s: %v", p, errors.Unwrap(err))
+		}
+		if info.IsDir() && isFrameDirName(filepath.Base(filepath.Clean(p))) {
+			if err := s.frameDirInput(p); err != nil {
+				s.close()
+				return nil, err
+			}
+			continue
 		}
 		if !info.IsDir() {
 			if !info.Mode().IsRegular() {
@@ -183,6 +198,10 @@ func (s *inputSet) walk(top string, root *os.Root, exclude string) error {
 				s.skipped["output_dir"]++
 				return fs.SkipDir
 			}
+			if isFrameDirName(d.Name()) {
+				s.addFrameDir(entry{source: src, id: rel, root: root, rel: rel}, root.FS(), rel)
+				return fs.SkipDir
+			}
 			return nil
 		}
 		e := entry{source: src, id: rel, root: root, rel: rel}
@@ -209,6 +228,32 @@ func (s *inputSet) walk(top string, root *os.Root, exclude string) error {
 		s.entries = append(s.entries, e)
 		return nil
 	})
+}
+
+// frameDirInput adds a frame directory named on the command line: it is
+// the root of its frames.
+func (s *inputSet) frameDirInput(p string) error {
+	root, err := os.OpenRoot(p)
+	if err != nil {
+		return configErr("input %s: %v", p, err)
+	}
+	s.roots = append(s.roots, root)
+	s.addFrameDir(entry{source: p, id: filepath.Base(filepath.Clean(p)), root: root, rel: "."}, root.FS(), ".")
+	return nil
+}
+
+// addFrameDir lists the frame directory dir of fsys into e and adds it.
+func (s *inputSet) addFrameDir(e entry, fsys fs.FS, dir string) {
+	fd, err := listFrames(fsys, dir, e.source)
+	if err != nil {
+		fd = &frameDir{err: err} // a video row with the error
+	}
+	e.frames, e.size = fd, fd.size
+	s.bytes += fd.size
+	for k, v := range fd.skipped {
+		s.skipped[k] += v
+	}
+	s.entries = append(s.entries, e)
 }
 
 // open opens an entry through its root (nil root: a named file).
@@ -279,6 +324,9 @@ type emitFunc func(*record) error
 func (r *reader) entry(ctx context.Context, e *entry, emit emitFunc) error {
 	if e.err != nil {
 		return emit(&record{id: e.id, source: e.source, segs: []segment{{err: e.err}}})
+	}
+	if e.frames != nil {
+		return emit(r.frameRecord(e))
 	}
 	if isManifest(e.rel) {
 		return r.manifest(ctx, e, emit)
@@ -539,7 +587,7 @@ func (r *reader) parseInto(rec *record, line []byte, dir *manifestDir) *RowError
 		case string:
 			seg := r.media(rec, f.name, f.modality, p, dir)
 			rec.segs = append(rec.segs, seg)
-			if f.modality == ModVideo && r.videoAudio && seg.err == nil {
+			if f.modality == ModVideo && r.videoAudio && seg.err == nil && seg.frames == nil { // frames have no sound
 				rec.segs = append(rec.segs, segment{field: f.name, modality: ModAudio, data: seg.data})
 			}
 		case nil:
@@ -598,6 +646,8 @@ func (r *reader) media(rec *record, field, modality, rel string, dir *manifestDi
 	switch {
 	case err != nil:
 		return fail(rowErr(KindReadError, "%s %q: %v", modality, rel, unwrapPath(err)))
+	case info.IsDir() && modality == ModVideo: // a frame directory (frames.go)
+		return r.mediaFrames(rec, field, rel, dir)
 	case !info.Mode().IsRegular():
 		return fail(rowErr(KindReadError, "%s %q is not a regular file", modality, rel))
 	case info.Size() > r.maxRecord:

@@ -118,6 +118,21 @@ func (m *videoModality) Tokenize(ctx context.Context, data []byte) (Payload, err
 	if err != nil {
 		return Payload{}, videoRowErr(err)
 	}
+	return m.payload(tk), nil
+}
+
+// tokenizeFrames tokenizes a frame directory (pipeline/frames.go) with
+// video.Tokenizer.TokenizeFrameFS: frames in byte order of their names,
+// frame k at k/FrameRate seconds, only the sampled ones read.
+func (m *videoModality) tokenizeFrames(ctx context.Context, fd *frameDir) (Payload, error) {
+	tk, err := m.t.TokenizeFrameFS(ctx, fd.fsys, fd.names)
+	if err != nil {
+		return Payload{}, videoRowErr(err)
+	}
+	return m.payload(tk), nil
+}
+
+func (m *videoModality) payload(tk *video.Tokens) Payload {
 	p := Payload{NumTokens: tk.NumTokens, VideoPatchDim: tk.PatchDim, GridTHW: tk.GridTHW, HasGrid: true,
 		Timestamps: tk.Timestamps}
 	if p.Timestamps == nil {
@@ -134,7 +149,7 @@ func (m *videoModality) Tokenize(ctx context.Context, data []byte) (Payload, err
 			p.VideoPatches = []uint8{}
 		}
 	}
-	return p, nil
+	return p
 }
 
 // Describe is the video tokenizer's own Describe() (preset, reference,
