@@ -99,7 +99,8 @@ func shardOf(entries []entry, n int) []int {
 }
 
 // manifestHash hashes the input manifest: every entry's source, size,
-// modification time and error, in order.
+// modification time and error, in order (and a frame directory's frame
+// names).
 func manifestHash(entries []entry) string {
 	h := sha256.New()
 	for _, e := range entries {
@@ -123,6 +124,9 @@ func manifestHash(entries []entry) string {
 			es = string(e.err.Kind)
 		}
 		fmt.Fprintf(h, "%q\t%q\t%d\t%d\t%s\n", e.source, e.id, e.size, mt, es)
+		if e.frames != nil { // a frame directory: its frames' names too
+			fmt.Fprintf(h, "\t%q\n", e.frames.names)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
