@@ -3,7 +3,9 @@ package video
 import (
 	"context"
 	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
@@ -11,10 +13,22 @@ import (
 // Benchmarks on the 960×540 29.97 fps H.264 corpus clip (150 frames,
 // 5.0 s). "decode" = ffprobe + ffmpeg decode of the sampled frames to
 // rgb24 (what Tokenize spends before package image); "tokenize" = the whole
-// Tokenize. Metric frames/s = sampled frames per second of wall time.
+// Tokenize. Metrics: frames/s = sampled frames per second of wall time;
+// cpu-ms/op = user+sys CPU of this process and of the ffprobe/ffmpeg
+// children it waited for (RUSAGE_CHILDREN), per op, since the shared
+// machine makes wall time noisy and most of the work is in the children.
 //
 //	go test ./video -run X -bench . -benchtime 5x
 const benchClip = "corpus/video/mp4_h264_aac_960x540_29.97fps_mdn_cc0_flower.mp4"
+
+// cpuTime is user+sys CPU time of this process plus its waited-for
+// children (ffprobe, ffmpeg).
+func cpuTime() time.Duration {
+	var self, kids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
+	return time.Duration(self.Utime.Nano() + self.Stime.Nano() + kids.Utime.Nano() + kids.Stime.Nano())
+}
 
 func benchDecode(b *testing.B, cfg Config) {
 	path := testenv.Shared(b, benchClip)
@@ -25,6 +39,7 @@ func benchDecode(b *testing.B, cfg Config) {
 	}
 	n := 0
 	b.ResetTimer()
+	c0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		pr, err := runProbe(context.Background(), ffprobe, path, 1<<20)
 		if err != nil {
@@ -53,6 +68,7 @@ func benchDecode(b *testing.B, cfg Config) {
 		}
 		n += len(fr)
 	}
+	b.ReportMetric(float64(cpuTime()-c0)/1e6/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "frames/s")
 }
 
@@ -81,6 +97,7 @@ func benchTokenize(b *testing.B, cfg Config) {
 	}
 	n := 0
 	b.ResetTimer()
+	c0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		tk, err := tok.Tokenize(context.Background(), data)
 		if err != nil {
@@ -88,6 +105,7 @@ func benchTokenize(b *testing.B, cfg Config) {
 		}
 		n += tk.NumFrames
 	}
+	b.ReportMetric(float64(cpuTime()-c0)/1e6/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "frames/s")
 }
 

@@ -5,7 +5,7 @@
 # sampling functions, and ffprobe. Needs python3 (3.11), ffmpeg/ffprobe and,
 # for corpus goldens, ../shared/corpus/video (TOKENFAB_SHARED overrides).
 # `video.sh --fixtures` first re-makes fixtures/video/*.{mp4,webm,gif}
-# (video_fixtures.sh). `video.sh --bench` runs the PyAV side-by-side bench.
+# (video_fixtures.sh). `video.sh --bench` runs the side-by-side bench (PyAV, decord, torchcodec).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VENV="$ROOT/.venv-video"
