@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"slices"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 type videoFlags struct {
 	preset, sampling string
 	fps, totalPixels float64
+	frameRate        float64
 	frames           int
 	audio            bool
 	gifAsVideo       bool
@@ -44,7 +46,8 @@ func (f *videoFlags) register(c *cobra.Command) {
 	fl.IntVar(&f.frames, "video-frames", 0, "frames to sample (uniform, llava-video max; switches the Qwen policies to num_frames mode; default: the preset's)")
 	fl.BoolVar(&f.audio, "video-audio", false, "also tokenize each video's first audio stream with the audio preset: a second row with the same id (modality audio)")
 	fl.BoolVar(&f.gifAsVideo, "gif-as-video", false, "animated GIF files (2+ frames) are video rows through the video preset (decoded in Go without ffmpeg); still GIFs stay images (default: every GIF is an image)")
-	fl.StringVar(&f.field, "video-field", "", "JSONL field holding a video path relative to the manifest's directory (default: none)")
+	fl.StringVar(&f.field, "video-field", "", "JSONL field holding a video path relative to the manifest's directory, or a directory of frame images there (default: none)")
+	fl.Float64Var(&f.frameRate, "video-frame-rate", 1, "frames per second of frame directories (*.frames, or a directory in --video-field), whose images carry no time: frame k is at k/RATE seconds (its timestamps, and what fps sampling counts on); recorded in the metadata as frame_rate_for_files")
 	c.Long += `
 
 Video (MP4/MOV, WebM/MKV, AVI, Ogg Theora; needs ffmpeg and ffprobe on PATH,
@@ -53,10 +56,20 @@ and timestamps (seconds of the sampled frames) with --video-preset; the
 default, qwen2-vl, is HF's Qwen2VLVideoProcessor (2 fps, patches 3x2x14x14 =
 1176 samples). --video-audio adds each video's sound as a second row (same
 id, modality audio) through the audio preset; --video-field names a manifest
-field holding a video path.`
+field holding a video path.
+
+A directory of frame images is one video record (no ffmpeg needed) when its
+name ends in .frames (clip01.frames/, found in an input or given as one), or
+when --video-field names it: its .png/.jpg/.jpeg/.gif/.bmp/.tif/.tiff/.webp
+files, in byte order of their names (zero-pad the numbers: frame_00002.png;
+unpadded numbers are an error row), are the frames, at --video-frame-rate
+(default 1 fps). Other files there are skipped (summary:
+skipped.frame_dir_other). Every other directory is walked as before, each
+image in it an image row.`
 	c.Example += `
   tokenize run clips/ -o out --video-preset videomae --video-audio
-  tokenize run clips/ -o out --video-sampling fps --video-fps 1`
+  tokenize run clips/ -o out --video-sampling fps --video-fps 1
+  tokenize run shots/clip01.frames -o out --video-frame-rate 30   # ffmpeg -i x.mp4 clip01.frames/%05d.png`
 }
 
 // apply builds the video tokenizer from the flags (patchDType is
@@ -72,11 +85,14 @@ func (f *videoFlags) apply(opts *pipeline.Options, patchDType string, at *audio.
 	if f.fps < 0 || f.frames < 0 || f.totalPixels < 0 {
 		return usagef("--video-fps %v / --video-frames %d / --video-total-pixels %v: want positive numbers", f.fps, f.frames, f.totalPixels)
 	}
+	if !(f.frameRate > 0) || math.IsInf(f.frameRate, 0) {
+		return usagef("--video-frame-rate %v: want a positive number of frames per second", f.frameRate)
+	}
 	if patchDType != "uint8" {
 		patchDType = "float32"
 	}
 	vt, err := video.New(video.Config{Preset: f.preset, Sampling: f.sampling, FPS: f.fps, NumFrames: f.frames, PatchDType: patchDType,
-		TotalPixels: f.totalPixels})
+		TotalPixels: f.totalPixels, FrameRate: f.frameRate})
 	if err != nil {
 		return usagef("video tokenizer: %v", err)
 	}
