@@ -208,39 +208,50 @@ func TestRotation(t *testing.T) {
 
 // TestVFRAt2FPS: the fps policy on the VFR clip (60 frames at 29.97 fps,
 // then 0.133-s spacing) gives ticks exactly k·0.5 s and, per tick, the
-// frame on screen, checked against ffprobe's decoded timestamps.
+// frame on screen, checked against ffprobe's decoded timestamps: on the
+// fixture and on the corpus clip it was scaled from (same timing).
 func TestVFRAt2FPS(t *testing.T) {
-	path := fixture("vfr_160x90.mp4")
+	paths := []string{fixture("vfr_160x90.mp4")}
+	if !testing.Short() {
+		paths = append(paths, testenv.Shared(t, "corpus/video/mp4_h264_vfr_640x360_flower_ffmpeg.mp4"))
+	}
+	for _, path := range paths {
+		checkVFRAt2FPS(t, path)
+	}
+}
+
+func checkVFRAt2FPS(t *testing.T, path string) {
+	name := filepath.Base(path)
 	ref, _ := refFrameTimes(t, path)
 	tk := tokenizeFile(t, Config{Preset: "vit-base-patch16-224", Sampling: SampleFPS, FPS: 2}, path)
 	if tk.SourceFrames != 83 || len(ref) != 83 {
-		t.Fatalf("%d frames", tk.SourceFrames)
+		t.Fatalf("%s: %d frames", name, tk.SourceFrames)
 	}
-	tb := 1.0 / 30000 // fixture time base (libx264 in MP4 from ffmpeg 5.1)
+	tb := 1.0 / 30000 // time base of both (libx264 in MP4 from ffmpeg)
 	// last frame at pts 148148, its packet lasts 1001 ticks (ffprobe -show_packets)
 	end := float64(ref[82]+1001) * tb
 	if math.Abs(tk.Duration-end) > 1e-9 {
-		t.Fatalf("duration %v, want %v", tk.Duration, end)
+		t.Fatalf("%s: duration %v, want %v", name, tk.Duration, end)
 	}
 	wantTicks := int(math.Ceil(end / 0.5))
 	if len(tk.SampleTimes) != wantTicks {
-		t.Fatalf("%d ticks for %.3f s, want %d", len(tk.SampleTimes), end, wantTicks)
+		t.Fatalf("%s: %d ticks for %.3f s, want %d", name, len(tk.SampleTimes), end, wantTicks)
 	}
 	for k, tick := range tk.SampleTimes {
 		if math.Abs(tick-float64(k)*0.5) > 1e-12 {
-			t.Fatalf("tick %d at %v", k, tick)
+			t.Fatalf("%s: tick %d at %v", name, k, tick)
 		}
 		i := tk.FrameIndices[k]
 		if math.Abs(tk.Timestamps[k]-float64(ref[i])*tb) > 1e-9 {
-			t.Fatalf("timestamp %v != pts of frame %d", tk.Timestamps[k], i)
+			t.Fatalf("%s: timestamp %v != pts of frame %d", name, tk.Timestamps[k], i)
 		}
 		if float64(ref[i])*tb > tick+1e-6 || (i+1 < len(ref) && float64(ref[i+1])*tb <= tick) {
-			t.Fatalf("tick %v: frame %d (%.4f s) is not on screen", tick, i, float64(ref[i])*tb)
+			t.Fatalf("%s: tick %v: frame %d (%.4f s) is not on screen", name, tick, i, float64(ref[i])*tb)
 		}
 	}
 	// the sparse tail really is sparse: consecutive ticks there pick frames 3-4 apart, not 15
 	if d := tk.FrameIndices[len(tk.FrameIndices)-1] - tk.FrameIndices[len(tk.FrameIndices)-2]; d > 5 {
-		t.Fatalf("tail frames %d apart: the VFR tail was treated as CFR", d)
+		t.Fatalf("%s: tail frames %d apart: the VFR tail was treated as CFR", name, d)
 	}
 }
 
