@@ -114,7 +114,7 @@ func decodeImage(format string, data []byte, maxPixels int64) (stdimage.Image, e
 		}
 		return m, err
 	case "tiff":
-		return tiff.Decode(r)
+		return decodeTIFF(data)
 	case "webp":
 		if isAnimatedWebP(data) {
 			return decodeWebPAnimFirst(data)

@@ -288,9 +288,7 @@ var knownUnsupported = map[string]bool{
 }
 
 // knownMismatch lists inputs that decode but are known not to match PIL yet.
-var knownMismatch = map[string]string{
-	"tiff_rgba16_pillow.tiff": "16-bit associated-alpha TIFF: PIL unpacks RGBa;16N with rounding and un-premultiplies; Go returns premultiplied RGBA64 (we keep the high byte)",
-}
+var knownMismatch = map[string]string{}
 
 func TestFixtureGoldens(t *testing.T) {
 	g := loadGolden(t)

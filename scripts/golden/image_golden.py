@@ -343,6 +343,44 @@ def make_synthetic():
         (smooth(24, 32, 1), 0, 0, 100, False, False, True),
     ])
 
+    # RGBA TIFFs with associated (ExtraSamples 1) and unassociated (2)
+    # alpha, 8 and 16 bits, both byte orders, uncompressed, written raw here
+    # (PIL only writes unassociated alpha). Samples include alpha 0 and 255,
+    # colour > alpha (PIL clips the un-premultiplied value) and 16-bit low
+    # bytes unrelated to the high ones (PIL keeps the high byte, no rounding).
+    def tiff_raw(name, bo, bits, extra, arr):
+        h, w, spp = arr.shape
+        e = "<" if bo == b"II" else ">"
+        data = arr.astype(e + ("u2" if bits == 16 else "u1")).tobytes()
+        tags = [(256, 3, 1, w), (257, 3, 1, h), (258, 3, spp, None), (259, 3, 1, 1), (262, 3, 1, 2),
+                (273, 4, 1, None), (277, 3, 1, spp), (278, 3, 1, h), (279, 4, 1, len(data)), (284, 3, 1, 1),
+                (338, 3, 1, extra)]
+        ifd_off = 8
+        bps_off = ifd_off + 2 + 12 * len(tags) + 4
+        data_off = bps_off + 2 * spp
+        out = bo + struct.pack(e + "HI", 42, ifd_off) + struct.pack(e + "H", len(tags))
+        for tag, typ, cnt, val in tags:
+            if tag == 258:
+                val = bps_off
+                out += struct.pack(e + "HHII", tag, typ, cnt, val)
+                continue
+            if tag == 273:
+                val = data_off
+            out += struct.pack(e + "HHI", tag, typ, cnt) + (struct.pack(e + "HH", val, 0) if typ == 3 else struct.pack(e + "I", val))
+        out += struct.pack(e + "I", 0) + struct.pack(e + "%dH" % spp, *([bits] * spp)) + data
+        with open(os.path.join(FIX, name), "wb") as f:
+            f.write(out)
+
+    ta = np.random.RandomState(7).randint(0, 256, (20, 24, 4))
+    ta[:, :4, 3] = 0
+    ta[:, 4:8, 3] = 255
+    ta[::3, :, :3] = 250  # colour above alpha: clipped after un-premultiplying
+    tiff_raw("synth_tiff_rgba8_assoc.tif", b"II", 8, 1, ta)
+    lo = np.random.RandomState(8).randint(0, 256, ta.shape)
+    tiff_raw("synth_tiff_rgba16_assoc_be.tif", b"MM", 16, 1, ta * 256 + lo)
+    tiff_raw("synth_tiff_rgba16_assoc_le.tif", b"II", 16, 1, ta * 256 + lo)
+    tiff_raw("synth_tiff_rgba16_unassoc.tif", b"II", 16, 2, ta * 256 + lo)
+
     # a PNG whose header claims 100000x100000 (IHDR only, no pixel data)
     import struct, zlib
     ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)

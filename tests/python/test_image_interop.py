@@ -42,8 +42,9 @@ UNSUPPORTED = {
     "tiff_multipage_float64_planar_skimage.tif",
 }
 # Decoded, but documented as not matching PIL yet (docs/image.md, "Known
-# mismatch"): 16-bit associated-alpha TIFF.
-KNOWN_MISMATCH = {"tiff_rgba16_pillow.tiff"}
+# mismatch"): none since the 16-bit associated-alpha TIFF follows PIL's
+# RGBa;16 unpacker.
+KNOWN_MISMATCH = set()
 N_FILES = 47  # shared/corpus/image
 
 
@@ -211,7 +212,7 @@ def compare_with_processor(out, image_corpus, load):
     assert no_ref == ["bmp_rgb32_bitfields_bmpsuite.bmp"]
     assert mismatch == sorted(KNOWN_MISMATCH)
     assert len(exact) + len(lossy) + len(no_ref) + len(mismatch) + len(UNSUPPORTED) == N_FILES
-    assert len(lossy) == 11 and len(exact) == 32, (len(lossy), len(exact))
+    assert len(lossy) == 11 and len(exact) == 33, (len(lossy), len(exact))
     return refs
 
 
