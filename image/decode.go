@@ -88,7 +88,7 @@ func decodeConfig(format string, data []byte) (stdimage.Config, error) {
 		}
 		return c, err
 	case "tiff":
-		return tiff.DecodeConfig(r)
+		return decodeTIFFConfig(data)
 	case "webp":
 		if isAnimatedWebP(data) {
 			return webpAnimConfig(data)
@@ -114,7 +114,7 @@ func decodeImage(format string, data []byte, maxPixels int64) (stdimage.Image, e
 		}
 		return m, err
 	case "tiff":
-		return decodeTIFF(data)
+		return decodeTIFF(data, maxPixels)
 	case "webp":
 		if isAnimatedWebP(data) {
 			return decodeWebPAnimFirst(data)

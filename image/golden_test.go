@@ -283,9 +283,7 @@ func checkRecord(t *testing.T, rec goldenRec, data []byte, sampleDir string, qwe
 
 // knownUnsupported lists corpus files PIL opens that tokenfab still refuses
 // (with a clear per-record error). Shrink this list as decoders land.
-var knownUnsupported = map[string]bool{
-	"tiff_ycbcr_jpeg_compressed_pillow.tif": true,
-}
+var knownUnsupported = map[string]bool{}
 
 // knownMismatch lists inputs that decode but are known not to match PIL yet.
 var knownMismatch = map[string]string{}

@@ -16,53 +16,83 @@ const (
 	tiffTagCompression  = 259
 )
 
-// tiffIFD0 returns the first value of each SHORT/LONG tag of IFD0 (nil if
-// the header is unreadable). Only what the decoders here need: no
-// sub-IFDs, no arrays beyond their first element.
-func tiffIFD0(b []byte) map[uint16]uint32 {
+// tiffDir is IFD0 of a TIFF: each tag's type, count and value bytes
+// (inline or at its offset), enough for the decoders here. No sub-IFDs.
+type tiffDir struct {
+	bo   binary.ByteOrder
+	tags map[uint16]tiffEntry
+}
+
+type tiffEntry struct {
+	typ   uint16
+	count uint32
+	val   []byte // count values of the type's size; nil if out of the file
+}
+
+var tiffTypeSize = map[uint16]int{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
+
+// readTIFFDir parses IFD0 (nil if the header is unreadable).
+func readTIFFDir(b []byte) *tiffDir {
 	if len(b) < 8 {
 		return nil
 	}
-	var bo binary.ByteOrder
+	d := &tiffDir{tags: map[uint16]tiffEntry{}}
 	switch string(b[:2]) {
 	case "II":
-		bo = binary.LittleEndian
+		d.bo = binary.LittleEndian
 	case "MM":
-		bo = binary.BigEndian
+		d.bo = binary.BigEndian
 	default:
 		return nil
 	}
-	off := int64(bo.Uint32(b[4:]))
+	off := int64(d.bo.Uint32(b[4:]))
 	if off < 8 || off+2 > int64(len(b)) {
 		return nil
 	}
-	n := int64(bo.Uint16(b[off:]))
-	tags := make(map[uint16]uint32, n)
+	n := int64(d.bo.Uint16(b[off:]))
 	for i := int64(0); i < n; i++ {
 		e := off + 2 + 12*i
 		if e+12 > int64(len(b)) {
 			break
 		}
-		tag, typ, count := bo.Uint16(b[e:]), bo.Uint16(b[e+2:]), bo.Uint32(b[e+4:])
-		if count == 0 {
-			continue
+		tag, typ, count := d.bo.Uint16(b[e:]), d.bo.Uint16(b[e+2:]), d.bo.Uint32(b[e+4:])
+		size := int64(tiffTypeSize[typ]) * int64(count)
+		ent := tiffEntry{typ: typ, count: count}
+		if size <= 4 {
+			ent.val = b[e+8 : e+8+size]
+		} else if p := int64(d.bo.Uint32(b[e+8:])); p+size <= int64(len(b)) {
+			ent.val = b[p : p+size]
 		}
-		switch typ {
-		case 3: // SHORT: the first value is inline whatever the count
-			if count <= 2 {
-				tags[tag] = uint32(bo.Uint16(b[e+8:]))
-			} else if p := int64(bo.Uint32(b[e+8:])); p >= 0 && p+2 <= int64(len(b)) {
-				tags[tag] = uint32(bo.Uint16(b[p:]))
-			}
-		case 4: // LONG
-			if count == 1 {
-				tags[tag] = bo.Uint32(b[e+8:])
-			} else if p := int64(bo.Uint32(b[e+8:])); p >= 0 && p+4 <= int64(len(b)) {
-				tags[tag] = bo.Uint32(b[p:])
-			}
+		d.tags[tag] = ent
+	}
+	return d
+}
+
+// uints returns the SHORT/LONG values of a tag (nil if absent or of
+// another type, or pointing outside the file).
+func (d *tiffDir) uints(tag uint16) []uint32 {
+	e, ok := d.tags[tag]
+	if !ok || (e.typ != 3 && e.typ != 4) || len(e.val) != int(e.count)*tiffTypeSize[e.typ] {
+		return nil
+	}
+	out := make([]uint32, e.count)
+	for i := range out {
+		switch e.typ {
+		case 3:
+			out[i] = uint32(d.bo.Uint16(e.val[2*i:]))
+		default:
+			out[i] = d.bo.Uint32(e.val[4*i:])
 		}
 	}
-	return tags
+	return out
+}
+
+// first is the first SHORT/LONG value of a tag, or def.
+func (d *tiffDir) first(tag uint16, def uint32) uint32 {
+	if v := d.uints(tag); len(v) > 0 {
+		return v[0]
+	}
+	return def
 }
 
 // tiffPILAlpha makes an associated-alpha RGBA TIFF (ExtraSamples = 1),
@@ -87,7 +117,7 @@ func tiffPILAlpha(m stdimage.Image, data []byte) stdimage.Image {
 	default:
 		return m
 	}
-	if tags := tiffIFD0(data); tags == nil || tags[tiffTagExtraSamples] != 1 {
+	if d := readTIFFDir(data); d == nil || d.first(tiffTagExtraSamples, 0) != 1 {
 		return m
 	}
 	b := m.Bounds()
@@ -116,8 +146,20 @@ func tiffPILAlpha(m stdimage.Image, data []byte) stdimage.Image {
 	return out
 }
 
-// decodeTIFF is x/image/tiff plus the pieces above.
-func decodeTIFF(data []byte) (stdimage.Image, error) {
+// decodeTIFFConfig is x/image/tiff's DecodeConfig, or ours for a
+// JPEG-compressed TIFF.
+func decodeTIFFConfig(data []byte) (stdimage.Config, error) {
+	if d, ok := tiffJPEG(data); ok {
+		return tiffJPEGConfig(d)
+	}
+	return tiff.DecodeConfig(bytes.NewReader(data))
+}
+
+// decodeTIFF is x/image/tiff plus the pieces above and JPEG-in-TIFF.
+func decodeTIFF(data []byte, maxPixels int64) (stdimage.Image, error) {
+	if d, ok := tiffJPEG(data); ok {
+		return decodeTIFFJPEG(data, d, maxPixels)
+	}
 	m, err := tiff.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, err

@@ -381,6 +381,13 @@ def make_synthetic():
     tiff_raw("synth_tiff_rgba16_assoc_le.tif", b"II", 16, 1, ta * 256 + lo)
     tiff_raw("synth_tiff_rgba16_unassoc.tif", b"II", 16, 2, ta * 256 + lo)
 
+    # JPEG-compressed TIFFs (Compression 7, JPEGTables + one abbreviated JPEG
+    # per strip), written by PIL through libtiff: RGB (photometric 2) and
+    # grey, 8-row strips over an odd 53x37 size (short last strip), sharp
+    # colour edges. The corpus has the YCbCr 4:2:0 case.
+    Image.fromarray(blocks[:37, :53]).save(os.path.join(FIX, "synth_tiff_jpeg_rgb.tif"), compression="jpeg", quality=90, strip_size=53 * 3 * 8)
+    Image.fromarray(blocks[:37, :53, 1]).save(os.path.join(FIX, "synth_tiff_jpeg_gray.tif"), compression="jpeg", quality=90, strip_size=53 * 8)
+
     # a PNG whose header claims 100000x100000 (IHDR only, no pixel data)
     import struct, zlib
     ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
