@@ -11,7 +11,7 @@ import (
 var (
 	// ErrUnsupportedFormat: the bytes are not PNG, JPEG, GIF, BMP, TIFF or
 	// WebP, or use a feature of those formats that is not decoded (e.g. a
-	// JPEG-compressed TIFF, a float TIFF). Convert the file to PNG or JPEG.
+	// tiled JPEG-compressed TIFF, a float TIFF). Convert the file to PNG or JPEG.
 	ErrUnsupportedFormat = errors.New("image: unsupported format")
 	// ErrCorrupt: the file is recognised but cannot be decoded (truncated,
 	// malformed). Re-encode or drop the file.
