@@ -216,6 +216,54 @@ def make_synthetic():
     # CMYK JPEG (PIL writes Adobe APP14 inverted CMYK)
     cmyk = np.dstack([base[..., 0], base[..., 1], base[..., 2], (yy * 7).astype(np.uint8)])
     Image.fromarray(cmyk, "CMYK").save(os.path.join(FIX, "synth_cmyk.jpg"), quality=92)
+    # YCCK (Adobe transform 2) and CMYK without an Adobe APP14 marker. PIL
+    # cannot encode YCCK, so the YCbCr of (C, M, Y) and the inverted K are
+    # computed here, saved by PIL as a 4-channel JPEG (PIL writes the bytes
+    # inverted), and the APP14 transform byte set to 2 and the component ids
+    # to 1-4, as Photoshop writes YCCK: libjpeg then decodes it as YCCK and
+    # PIL reads back about `cmyk` (max 16 levels off at sharp edges: the
+    # JPEG loss). PIL reads every 4-channel JPEG as Adobe-inverted CMYK
+    # ("CMYK;I"), with or without the marker.
+    import struct
+
+    def jpeg_segments(d):
+        i, out = 2, []
+        while i + 4 <= len(d):
+            m, n = d[i + 1], struct.unpack(">H", d[i + 2:i + 4])[0]
+            out.append((m, i, n))
+            if m == 0xDA:
+                break
+            i += 2 + n
+        return out
+
+    c = cmyk.astype(np.float64)
+    ycc = np.dstack([0.299 * c[..., 0] + 0.587 * c[..., 1] + 0.114 * c[..., 2],
+                     -0.168735892 * c[..., 0] - 0.331264108 * c[..., 1] + 0.5 * c[..., 2] + 128,
+                     0.5 * c[..., 0] - 0.418687589 * c[..., 1] - 0.081312411 * c[..., 2] + 128,
+                     255 - c[..., 3]])
+    jb = io.BytesIO()
+    Image.fromarray((255 - np.clip(np.round(ycc), 0, 255)).astype(np.uint8), "CMYK").save(jb, "JPEG", quality=92)
+    d = bytearray(jb.getvalue())
+    for m, i, n in jpeg_segments(d):
+        if m == 0xEE and d[i + 4:i + 9] == b"Adobe":
+            d[i + 15] = 2  # transform: YCCK
+        elif m == 0xC0:
+            for k in range(4):
+                d[i + 10 + 3 * k] = k + 1
+        elif m == 0xDA:
+            for k in range(4):
+                d[i + 5 + 2 * k] = k + 1
+    assert d.count(b"Adobe") == 1
+    with open(os.path.join(FIX, "synth_cmyk_ycck.jpg"), "wb") as f:
+        f.write(bytes(d))
+    jb = io.BytesIO()
+    Image.fromarray(cmyk, "CMYK").save(jb, "JPEG", quality=92)
+    d = jb.getvalue()
+    app14 = [(i, n) for m, i, n in jpeg_segments(d) if m == 0xEE]
+    assert len(app14) == 1
+    i, n = app14[0]
+    with open(os.path.join(FIX, "synth_cmyk_noadobe.jpg"), "wb") as f:
+        f.write(d[:i] + d[i + 2 + n:])
     # Sharp colour edges, every chroma subsampling PIL can write, odd sizes
     blocks = np.zeros((47, 65, 3), np.uint8)
     blocks[:, :] = [20, 200, 40]
