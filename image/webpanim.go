@@ -231,6 +231,9 @@ func (f *webpAnimFrame) decodeRGBA() ([]uint8, error) {
 	if b := m.Bounds(); b.Dx() != f.w || b.Dy() != f.h {
 		return nil, errorf(ErrCorrupt, "webp: frame decoded to %dx%d, its ANMF says %dx%d", b.Dx(), b.Dy(), f.w, f.h)
 	}
+	if n, ok := m.(*stdimage.NRGBA); ok && n.Stride == 4*f.w && len(n.Pix) == 4*f.w*f.h {
+		return n.Pix, nil // VP8L: already straight RGBA
+	}
 	rgb := toRGB(m, "webp")
 	out := make([]uint8, f.w*f.h*4)
 	for i := 0; i < f.w*f.h; i++ {
@@ -456,16 +459,26 @@ func DecodeWebPFrames(data []byte, maxBytes int64, maxFrames int) (frames []WebP
 			return nil, 0, 0, err
 		}
 		fr := WebPFrame{RGB: make([]uint8, n*3), DurationMs: f.durationMs}
-		for i := 0; i < n; i++ {
-			fr.RGB[3*i], fr.RGB[3*i+1], fr.RGB[3*i+2] = c.cur[4*i], c.cur[4*i+1], c.cur[4*i+2]
-		}
 		if a.alpha {
 			fr.Alpha = make([]uint8, n)
-			for i := range fr.Alpha {
-				fr.Alpha[i] = c.cur[4*i+3]
-			}
 		}
+		splitRGBA(fr.RGB, fr.Alpha, c.cur)
 		frames = append(frames, fr)
 	}
 	return frames, a.w, a.h, nil
+}
+
+// splitRGBA copies RGBA pixels into RGB and (if alpha is not nil) alpha.
+func splitRGBA(rgb, alpha, rgba []uint8) {
+	n := len(rgba) / 4
+	rgb, rgba = rgb[:3*n], rgba[:4*n]
+	for i, j := 0, 0; j+4 <= len(rgba) && i+3 <= len(rgb); i, j = i+3, j+4 {
+		rgb[i], rgb[i+1], rgb[i+2] = rgba[j], rgba[j+1], rgba[j+2]
+	}
+	if alpha != nil {
+		alpha = alpha[:n]
+		for i := range alpha {
+			alpha[i] = rgba[4*i+3]
+		}
+	}
 }

@@ -194,3 +194,33 @@ func FuzzWebPFrames(f *testing.F) {
 		}
 	})
 }
+
+// Benchmarks on the corpus animation (245×245, 42 VP8L frames); the
+// Pillow side is scripts/golden/webp_anim_bench.py (compare cpu-ms/op).
+func webpAnimBenchInput(b *testing.B) []byte {
+	d, err := os.ReadFile(filepath.Join(testenv.Shared(b, "corpus/image"), "webp_animated_pillow_iss634.webp"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+func BenchmarkWebPAnimAllFrames(b *testing.B) {
+	data := webpAnimBenchInput(b)
+	defer cpuMs(b)()
+	for b.Loop() {
+		if _, _, _, err := DecodeWebPFrames(data, 1<<30, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWebPAnimFirstFrame(b *testing.B) {
+	data := webpAnimBenchInput(b)
+	defer cpuMs(b)()
+	for b.Loop() {
+		if _, err := decodeRGB(data, decodeOptions{maxPixels: DefaultMaxPixels, maxFileBytes: -1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
