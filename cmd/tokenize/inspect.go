@@ -23,6 +23,9 @@ content) and prints their schema, schema metadata, row and batch counts, error
 rows by kind, and num_tokens statistics: total, mean, min, p50, p99, max
 (nearest-rank percentiles over rows without an error).
 
+A FILE may be an s3://, azblob:// (or, with -tags gcs, gs://) URL of one part
+file: it is fetched into a temp directory first.
+
 Exit codes: 0 when every FILE was read; 1 when a FILE is missing, unreadable
 or not an Arrow IPC file/stream (the others are still reported).`,
 		Example: `  tokenize inspect out/part-00000.arrow
@@ -31,7 +34,7 @@ or not an Arrow IPC file/stream (the others are still reported).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var bad []string
 			for _, p := range args {
-				rep, err := pipeline.Inspect(p)
+				rep, err := inspectOne(p)
 				if err != nil {
 					if len(args) == 1 {
 						return inputError{err}
@@ -55,6 +58,20 @@ or not an Arrow IPC file/stream (the others are still reported).`,
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return c
+}
+
+// inspectOne inspects a local file or a fetched copy of an object.
+func inspectOne(p string) (*pipeline.FileReport, error) {
+	local, cleanup, err := localCopy(p)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	rep, err := pipeline.Inspect(local)
+	if rep != nil {
+		rep.Path = p // the URL, not the temp copy
+	}
+	return rep, err
 }
 
 func printReport(w io.Writer, r *pipeline.FileReport) {

@@ -21,15 +21,28 @@ func newReportCmd() *cobra.Command {
 finalized) and its summaries, and writes one HTML file with the charts
 embedded as PNG data: URIs: num_tokens histograms per modality, text tokens
 per byte, context-window fit (text rows over 4k/8k/32k/128k tokens), errors
-by kind and throughput (docs/report.md).`,
+by kind and throughput (docs/report.md).
+
+DIR may be an s3://, azblob:// (or, with -tags gcs, gs://) output prefix: its
+part files and markers are fetched into a temp directory first, and the
+report goes to ./report.html unless -o says otherwise.`,
 		Example: `  tokenize report out
-  tokenize report out -o /tmp/report.html`,
+  tokenize report out -o /tmp/report.html
+  tokenize report 's3://datasets/tok-v1?region=eu-west-1' -o report.html`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				out = filepath.Join(args[0], "report.html")
+			dir, cleanup, err := localCopy(args[0])
+			if err != nil {
+				return err
 			}
-			st, err := rpt.Build(args[0])
+			defer cleanup()
+			if out == "" {
+				out = filepath.Join(dir, "report.html")
+				if dir != args[0] { // fetched from a bucket: write here, not into the temp copy
+					out = "report.html"
+				}
+			}
+			st, err := rpt.Build(dir)
 			if err != nil {
 				return err
 			}
@@ -44,6 +57,6 @@ by kind and throughput (docs/report.md).`,
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&out, "output", "o", "", "HTML file to write (default DIR/report.html)")
+	c.Flags().StringVarP(&out, "output", "o", "", "HTML file to write (default DIR/report.html; ./report.html for a URL)")
 	return c
 }

@@ -34,7 +34,8 @@ file or stream written by tokenize run and renders it (docs/report.md):
          also a row of packed output (--pack), its length ids
 
 -o OUT.png writes a PNG (not for text rows); -o OUT.html writes HTML (the
-PNG embedded for non-text rows).`,
+PNG embedded for non-text rows). FILE may be an s3://, azblob:// (or, with
+-tags gcs, gs://) URL of one part file: it is fetched first.`,
 		Example: `  tokenize show out/part-00000.arrow --row 3 -o row3.png
   tokenize show out/part-00000.arrow --row 3 --grid -o row3-grid.png
   tokenize show out/part-00000.arrow --row 0 -o row0.html`,
@@ -44,7 +45,12 @@ PNG embedded for non-text rows).`,
 			if out == "" || (ext != ".png" && ext != ".html") {
 				return usagef("-o must name a .png or .html file")
 			}
-			r, err := rpt.ReadRow(args[0], rowN)
+			file, cleanup, err := localCopy(args[0])
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			r, err := rpt.ReadRow(file, rowN)
 			if err != nil {
 				return showErr(err)
 			}
@@ -69,7 +75,7 @@ PNG embedded for non-text rows).`,
 				}
 				if ext == ".html" {
 					var page bytes.Buffer
-					caption := fmt.Sprintf("%s row %d, %s, %d tokens", filepath.Base(args[0]), rowN, r.Modality, r.NumTokens)
+					caption := fmt.Sprintf("%s row %d, %s, %d tokens", filepath.Base(file), rowN, r.Modality, r.NumTokens)
 					if err := rpt.WritePNGPage(&page, r.ID, caption, b.Bytes()); err != nil {
 						return err
 					}
