@@ -396,13 +396,14 @@ def make_synthetic():
     # (PIL only writes unassociated alpha). Samples include alpha 0 and 255,
     # colour > alpha (PIL clips the un-premultiplied value) and 16-bit low
     # bytes unrelated to the high ones (PIL keeps the high byte, no rounding).
-    def tiff_raw(name, bo, bits, extra, arr):
+    def tiff_raw(name, bo, bits, extra, arr, photo=2):
         h, w, spp = arr.shape
         e = "<" if bo == b"II" else ">"
         data = arr.astype(e + ("u2" if bits == 16 else "u1")).tobytes()
-        tags = [(256, 3, 1, w), (257, 3, 1, h), (258, 3, spp, None), (259, 3, 1, 1), (262, 3, 1, 2),
-                (273, 4, 1, None), (277, 3, 1, spp), (278, 3, 1, h), (279, 4, 1, len(data)), (284, 3, 1, 1),
-                (338, 3, 1, extra)]
+        tags = [(256, 3, 1, w), (257, 3, 1, h), (258, 3, spp, None), (259, 3, 1, 1), (262, 3, 1, photo),
+                (273, 4, 1, None), (277, 3, 1, spp), (278, 3, 1, h), (279, 4, 1, len(data)), (284, 3, 1, 1)]
+        if extra is not None:  # None: no ExtraSamples tag at all
+            tags.append((338, 3, 1, extra))
         ifd_off = 8
         bps_off = ifd_off + 2 + 12 * len(tags) + 4
         data_off = bps_off + 2 * spp
@@ -428,6 +429,17 @@ def make_synthetic():
     tiff_raw("synth_tiff_rgba16_assoc_be.tif", b"MM", 16, 1, ta * 256 + lo)
     tiff_raw("synth_tiff_rgba16_assoc_le.tif", b"II", 16, 1, ta * 256 + lo)
     tiff_raw("synth_tiff_rgba16_unassoc.tif", b"II", 16, 2, ta * 256 + lo)
+    # 4-sample layouts x/image/tiff refuses and PIL opens: CMYK (PIL writes
+    # 8-bit itself; 16-bit raw), RGB + an unspecified extra sample (PIL mode
+    # RGB, "RGBX"), RGB + 4 samples without ExtraSamples or with Corel Draw's
+    # 999 (PIL mode RGBA, straight alpha)
+    Image.fromarray(cmyk, "CMYK").save(os.path.join(FIX, "synth_tiff_cmyk8_lzw.tif"), compression="tiff_lzw")
+    tiff_raw("synth_tiff_cmyk16_be.tif", b"MM", 16, None, ta * 256 + lo, photo=5)
+    tiff_raw("synth_tiff_rgbx8.tif", b"II", 8, 0, ta)
+    tiff_raw("synth_tiff_rgbx16_be.tif", b"MM", 16, 0, ta * 256 + lo)
+    tiff_raw("synth_tiff_rgba8_noextra.tif", b"II", 8, None, ta)
+    tiff_raw("synth_tiff_rgba16_noextra.tif", b"II", 16, None, ta * 256 + lo)
+    tiff_raw("synth_tiff_rgba8_corel999.tif", b"MM", 8, 999, ta)
 
     # JPEG-compressed TIFFs (Compression 7, JPEGTables + one abbreviated JPEG
     # per strip), written by PIL through libtiff: RGB (photometric 2) and
