@@ -3,6 +3,8 @@ package image
 import (
 	stdimage "image"
 	"image/color"
+
+	ijpeg "github.com/tokenfab/tokenfab/image/internal/jpeg"
 )
 
 // rgbImage is an 8-bit RGB image, interleaved, row-major: Pix[(y*W+x)*3+c].
@@ -18,30 +20,6 @@ type rgbImage struct {
 	pooled bool
 }
 
-// --- libjpeg YCbCr -> RGB (jdcolor.c, ISLOW tables, SCALEBITS = 16) ---
-
-var jpegCrR, jpegCbB [256]int32
-var jpegCrG, jpegCbG [256]int32
-
-func init() {
-	fix := func(x float64) int32 { return int32(x*65536 + 0.5) }
-	for i := 0; i < 256; i++ {
-		x := int32(i - 128)
-		jpegCrR[i] = (fix(1.40200)*x + 1<<15) >> 16
-		jpegCbB[i] = (fix(1.77200)*x + 1<<15) >> 16
-		jpegCrG[i] = -fix(0.71414) * x
-		jpegCbG[i] = -fix(0.34414)*x + 1<<15
-	}
-}
-
-// clampTab[v+256] = clamp(v, 0, 255) for v in [-256, 767].
-var clampTab = func() (t [1024]uint8) {
-	for i := range t {
-		t[i] = clampU8(int32(i - 256))
-	}
-	return
-}()
-
 func clampU8(v int32) uint8 {
 	if v < 0 {
 		return 0
@@ -52,198 +30,37 @@ func clampU8(v int32) uint8 {
 	return uint8(v)
 }
 
-func jpegPixel(dst []uint8, y, cb, cr uint8) {
-	yy := int32(y)
-	dst[0] = clampU8(yy + jpegCrR[cr])
-	dst[1] = clampU8(yy + (jpegCbG[cb]+jpegCrG[cr])>>16)
-	dst[2] = clampU8(yy + jpegCbB[cb])
-}
-
-// jpegToRGB converts the planes Go's image/jpeg returns to RGB the way
-// libjpeg(-turbo) does with its defaults (do_fancy_upsampling=TRUE,
-// JDCT_ISLOW): chroma is upsampled with h2v1/h2v2/h1v2 "fancy" triangle
-// filters (jdsample.c) -- replication for the other ratios or when the
-// chroma plane is at most 2 samples wide -- then converted with jdcolor.c's
-// fixed-point tables. Go's planes are padded to whole MCUs; only the
-// ceil(w·h_c/h_max) × ceil(h·v_c/v_max) real samples are used, and edges are
-// replicated as libjpeg's context rows do.
+// jpegToRGB converts the planes Go's image/jpeg returns (the fallback path,
+// see decodeJPEG) to RGB the way libjpeg-turbo does with its defaults:
+// ijpeg.YCbCrToRGB, the same upsampling and jdcolor.c conversion our own
+// decoder uses. Go's planes are padded to whole MCUs; only the
+// ceil(w·h_c/h_max) × ceil(h·v_c/v_max) real samples are read.
 func jpegToRGB(m *stdimage.YCbCr) *rgbImage {
 	b := m.Rect
 	w, h := b.Dx(), b.Dy()
-	// every row is written in full below, so a recycled buffer will do
+	// every row is written in full, so a recycled buffer will do
 	out := &rgbImage{Pix: getBytes(w * h * 3), W: w, H: h, Mode: "RGB", pooled: true}
-	var hs, vs int // chroma subsampling factors
+	hs, vs := 1, 1 // chroma subsampling factors
 	switch m.SubsampleRatio {
-	case stdimage.YCbCrSubsampleRatio444:
-		hs, vs = 1, 1
 	case stdimage.YCbCrSubsampleRatio422:
-		hs, vs = 2, 1
+		hs = 2
 	case stdimage.YCbCrSubsampleRatio420:
 		hs, vs = 2, 2
 	case stdimage.YCbCrSubsampleRatio440:
-		hs, vs = 1, 2
+		vs = 2
 	case stdimage.YCbCrSubsampleRatio411:
-		hs, vs = 4, 1
+		hs = 4
 	case stdimage.YCbCrSubsampleRatio410:
 		hs, vs = 4, 2
-	default:
-		hs, vs = 1, 1
 	}
-	cw := (w + hs - 1) / hs
-	chh := (h + vs - 1) / vs
-	crow := func(p []uint8, r int) []uint8 {
-		o := m.COffset(b.Min.X, b.Min.Y) + r*m.CStride
-		return p[o : o+cw]
-	}
-	fancyH := hs == 2 && cw > 2
-	fancyV := vs == 2 && (hs == 1 || (hs == 2 && cw > 2))
-	cbU := make([]uint8, cw*hs+2) // upsampled rows (a little slack for odd widths)
-	crU := make([]uint8, cw*hs+2)
-	sumCb := make([]int32, cw)
-	sumCr := make([]int32, cw)
-	for y := 0; y < h; y++ {
-		cy := y / vs
-		if fancyV {
-			// nearer row is cy; the further one is above (v==0) or below (v==1).
-			ny := cy - 1
-			if y%2 == 1 {
-				ny = cy + 1
-			}
-			if ny < 0 {
-				ny = 0
-			}
-			if ny >= chh {
-				ny = chh - 1
-			}
-			cb0, cb1 := crow(m.Cb, cy), crow(m.Cb, ny)
-			cr0, cr1 := crow(m.Cr, cy), crow(m.Cr, ny)
-			if hs == 2 {
-				yo := m.YOffset(b.Min.X, b.Min.Y+y)
-				h2v2RowRGB(out.Pix[y*w*3:(y+1)*w*3], m.Y[yo:yo+w], cb0, cb1, cr0, cr1)
-				continue
-			}
-			for i := 0; i < cw; i++ {
-				sumCb[i] = int32(cb0[i])*3 + int32(cb1[i])
-				sumCr[i] = int32(cr0[i])*3 + int32(cr1[i])
-			}
-			if hs == 2 {
-				h2v2Row(cbU, sumCb)
-				h2v2Row(crU, sumCr)
-			} else { // h1v2
-				bias := int32(1)
-				if y%2 == 1 {
-					bias = 2
-				}
-				for i := 0; i < cw; i++ {
-					cbU[i] = uint8((sumCb[i] + bias) >> 2)
-					crU[i] = uint8((sumCr[i] + bias) >> 2)
-				}
-			}
-		} else if fancyH {
-			h2v1Row(cbU, crow(m.Cb, cy))
-			h2v1Row(crU, crow(m.Cr, cy))
-		} else {
-			cb, cr := crow(m.Cb, cy), crow(m.Cr, cy)
-			for x := 0; x < w; x++ {
-				cbU[x] = cb[x/hs]
-				crU[x] = cr[x/hs]
-			}
-		}
-		yo := m.YOffset(b.Min.X, b.Min.Y+y)
-		yrow := m.Y[yo : yo+w]
-		dst := out.Pix[y*w*3 : (y+1)*w*3]
-		jpegRowToRGB(dst, yrow, cbU[:w], crU[:w])
-	}
+	cw, ch := (w+hs-1)/hs, (h+vs-1)/vs
+	y := ijpeg.Plane{Pix: m.Y[m.YOffset(b.Min.X, b.Min.Y):], Stride: m.YStride, W: w, H: h, HF: 1, VF: 1}
+	co := m.COffset(b.Min.X, b.Min.Y)
+	cb := ijpeg.Plane{Pix: m.Cb[co:], Stride: m.CStride, W: cw, H: ch, HF: hs, VF: vs}
+	cr := cb
+	cr.Pix = m.Cr[co:]
+	ijpeg.YCbCrToRGB(out.Pix, w, h, y, cb, cr)
 	return out
-}
-
-// jpegRowToRGB converts one row of full-resolution Y, Cb, Cr to RGB with
-// jdcolor.c's tables. Every index into clampTab is in [-179+256, 255+178+256]
-// by construction; the &1023 only lets the compiler drop the bounds check.
-func jpegRowToRGB(dst, yrow, cbs, crs []uint8) {
-	cbs, crs = cbs[:len(yrow)], crs[:len(yrow)]
-	dst = dst[:len(yrow)*3]
-	for x, yv := range yrow {
-		yy := int32(yv) + 256
-		cb, cr := cbs[x], crs[x]
-		d := (*[3]uint8)(dst[x*3:])
-		d[0] = clampTab[(yy+jpegCrR[cr])&1023]
-		d[1] = clampTab[(yy+(jpegCbG[cb]+jpegCrG[cr])>>16)&1023]
-		d[2] = clampTab[(yy+jpegCbB[cb])&1023]
-	}
-}
-
-// h2v2RowRGB is h2v2Row on both chroma planes fused with jpegRowToRGB:
-// one output row from its Y row and the nearer (c0) and further (c1)
-// chroma rows, len(c0) = ceil(len(yrow)/2) ≥ 2. With the column sums
-// s[i] = 3·c0[i] + c1[i] extended by s[-1] = s[0] and s[n] = s[n-1],
-// h2v2Row's outputs are (3·s[i] + s[i-1] + 8)>>4 and (3·s[i] + s[i+1] + 7)>>4
-// everywhere, edges included.
-func h2v2RowRGB(dst, yrow, cb0, cb1, cr0, cr1 []uint8) {
-	n := len(cb0)
-	w := len(yrow)
-	cb1, cr0, cr1 = cb1[:n], cr0[:n], cr1[:n]
-	dst = dst[:w*3]
-	sb := int32(cb0[0])*3 + int32(cb1[0])
-	sr := int32(cr0[0])*3 + int32(cr1[0])
-	pb, pr := sb, sr
-	pix := func(x int, cb, cr int32) {
-		yy := int32(yrow[x]) + 256
-		d := (*[3]uint8)(dst[x*3:])
-		d[0] = clampTab[(yy+jpegCrR[uint8(cr)])&1023]
-		d[1] = clampTab[(yy+(jpegCbG[uint8(cb)]+jpegCrG[uint8(cr)])>>16)&1023]
-		d[2] = clampTab[(yy+jpegCbB[uint8(cb)])&1023]
-	}
-	for i := 0; i < n-1; i++ {
-		nb := int32(cb0[i+1])*3 + int32(cb1[i+1])
-		nr := int32(cr0[i+1])*3 + int32(cr1[i+1])
-		y2 := (*[2]uint8)(yrow[2*i:])
-		d := (*[6]uint8)(dst[6*i:])
-		cb, cr := (3*sb+pb+8)>>4, (3*sr+pr+8)>>4
-		yy := int32(y2[0]) + 256
-		d[0] = clampTab[(yy+jpegCrR[uint8(cr)])&1023]
-		d[1] = clampTab[(yy+(jpegCbG[uint8(cb)]+jpegCrG[uint8(cr)])>>16)&1023]
-		d[2] = clampTab[(yy+jpegCbB[uint8(cb)])&1023]
-		cb, cr = (3*sb+nb+7)>>4, (3*sr+nr+7)>>4
-		yy = int32(y2[1]) + 256
-		d[3] = clampTab[(yy+jpegCrR[uint8(cr)])&1023]
-		d[4] = clampTab[(yy+(jpegCbG[uint8(cb)]+jpegCrG[uint8(cr)])>>16)&1023]
-		d[5] = clampTab[(yy+jpegCbB[uint8(cb)])&1023]
-		pb, pr, sb, sr = sb, sr, nb, nr
-	}
-	x := 2 * (n - 1)
-	pix(x, (3*sb+pb+8)>>4, (3*sr+pr+8)>>4)
-	if x+1 < w {
-		pix(x+1, (4*sb+7)>>4, (4*sr+7)>>4)
-	}
-}
-
-// h2v2Row: libjpeg h2v2_fancy_upsample on one pair of column sums
-// (3·nearer + further); output has 2·len(sum) samples.
-func h2v2Row(dst []uint8, s []int32) {
-	n := len(s)
-	dst[0] = uint8((s[0]*4 + 8) >> 4)
-	dst[1] = uint8((s[0]*3 + s[1] + 7) >> 4)
-	for i := 1; i < n-1; i++ {
-		dst[2*i] = uint8((s[i]*3 + s[i-1] + 8) >> 4)
-		dst[2*i+1] = uint8((s[i]*3 + s[i+1] + 7) >> 4)
-	}
-	dst[2*n-2] = uint8((s[n-1]*3 + s[n-2] + 8) >> 4)
-	dst[2*n-1] = uint8((s[n-1]*4 + 7) >> 4)
-}
-
-// h2v1Row: libjpeg h2v1_fancy_upsample.
-func h2v1Row(dst []uint8, in []uint8) {
-	n := len(in)
-	dst[0] = in[0]
-	dst[1] = uint8((int32(in[0])*3 + int32(in[1]) + 2) >> 2)
-	for i := 1; i < n-1; i++ {
-		v := int32(in[i]) * 3
-		dst[2*i] = uint8((v + int32(in[i-1]) + 1) >> 2)
-		dst[2*i+1] = uint8((v + int32(in[i+1]) + 2) >> 2)
-	}
-	dst[2*n-2] = uint8((int32(in[n-1])*3 + int32(in[n-2]) + 1) >> 2)
-	dst[2*n-1] = in[n-1]
 }
 
 // --- libwebp YUV420 -> RGB (src/dsp/upsampling.c fancy upsampler, yuv.h) ---
@@ -357,6 +174,8 @@ func toRGB(img stdimage.Image, format string) *rgbImage {
 	w, h := b.Dx(), b.Dy()
 	out := &rgbImage{W: w, H: h}
 	switch m := img.(type) {
+	case *jpegDecoded:
+		return m.rgb
 	case *stdimage.YCbCr:
 		if format == "webp" {
 			return webpToRGB(m)

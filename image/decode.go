@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 
+	ijpeg "github.com/tokenfab/tokenfab/image/internal/jpeg"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -47,8 +48,11 @@ func classify(format string, err error) error {
 	}
 	msg := err.Error()
 	switch err.(type) {
-	case png.UnsupportedError, jpeg.UnsupportedError, tiff.UnsupportedError:
+	case png.UnsupportedError, jpeg.UnsupportedError, tiff.UnsupportedError, ijpeg.UnsupportedError:
 		return errorf(ErrUnsupportedFormat, "%s: %s; convert the file to PNG or baseline JPEG", format, msg)
+	}
+	if errors.Is(err, ijpeg.ErrTooManyPixels) {
+		return errorf(ErrTooManyPixels, "%s: %s; if the image is genuine, raise the limit (tokenize run --max-image-pixels N, Config.MaxImagePixels)", format, msg)
 	}
 	if errors.Is(err, bmp.ErrUnsupported) {
 		return errorf(ErrUnsupportedFormat, "%s: %s (this BMP variant is not decoded); convert the file to PNG", format, msg)
@@ -65,7 +69,7 @@ func decodeConfig(format string, data []byte) (stdimage.Config, error) {
 	case "png":
 		return png.DecodeConfig(r)
 	case "jpeg":
-		return jpeg.DecodeConfig(r)
+		return decodeJPEGConfig(data)
 	case "gif":
 		c, err := gif.DecodeConfig(r)
 		if err == nil {
@@ -104,7 +108,7 @@ func decodeImage(format string, data []byte, maxPixels int64) (stdimage.Image, e
 	case "png":
 		return png.Decode(r)
 	case "jpeg":
-		return jpeg.Decode(r)
+		return decodeJPEG(data, maxPixels)
 	case "gif":
 		return decodeGIF(data)
 	case "bmp":
