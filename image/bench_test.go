@@ -57,6 +57,21 @@ func BenchmarkDecodeJPEG(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeJPEGStdlib is the path before image/internal/jpeg: Go's
+// image/jpeg, then the libjpeg-style upsampling/colour conversion (still
+// used as the fallback), for a side-by-side comparison in one binary.
+func BenchmarkDecodeJPEGStdlib(b *testing.B) {
+	data := benchInput(b)
+	defer cpuMs(b)()
+	for b.Loop() {
+		m, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		toRGB(m, "jpeg")
+	}
+}
+
 func BenchmarkResizeBicubic640x480To224(b *testing.B) {
 	src := make([]uint8, 640*480*3)
 	for i := range src {

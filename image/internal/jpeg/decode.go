@@ -35,11 +35,15 @@ const maxDimension = 65500
 // unzig maps zigzag index to natural order, with libjpeg's 16 extra entries
 // (jpeg_natural_order[64..79] = 63) so that a corrupt run past the end of a
 // block lands on coefficient 63, as in libjpeg, instead of out of range.
-var unzig = [80]uint8{
+// It is 128 long (all extras 63) so that unzig[k&127] needs no bounds check.
+var unzig = [128]uint8{
 	0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
 	12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
 	35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
 	58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+	63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+	63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+	63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
 	63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
 }
 
@@ -53,8 +57,9 @@ type component struct {
 	bw, bh  int  // blocks in the MCU-padded grid
 	rbw     int  // blocks per row in a non-interleaved scan: ceil(cw/8)
 	rbh     int
-	plane   []uint8 // bw*8 × bh*8 samples
-	coefs   []int16 // progressive only: bw*bh blocks of 64, natural order
+	plane   []uint8  // bw*8 × bh*8 samples
+	coefs   []int16  // progressive only: bw*bh blocks of 64, natural order
+	nz      []uint64 // progressive only: per block, bit k = zigzag AC coefficient k is nonzero
 	scanned bool
 	pred    int32
 	// coefBits[k]: the Al of the last scan that coded coefficient k, -1 if

@@ -236,6 +236,25 @@ func (b *bitReader) decode(t *huffTable) uint8 {
 	return t.vals[(code+t.valoff[l])&0xff]
 }
 
+// refill is fill for a hot loop that keeps acc and n in locals.
+func (b *bitReader) refill(acc uint64, n uint) (uint64, uint) {
+	b.acc, b.n = acc, n
+	b.fill()
+	return b.acc, b.n
+}
+
+// dec is decode on local state (n ≥ 16 required): the lookahead table
+// inline, the long codes out of line.
+func (t *huffTable) dec(b *bitReader, acc uint64, n uint) (uint64, uint, uint8) {
+	if v := t.lut[acc>>(64-lookBits)]; v != 0 {
+		l := uint(v >> 8)
+		return acc << l, n - l, uint8(v)
+	}
+	b.acc, b.n = acc, n
+	s := b.decode(t)
+	return b.acc, b.n, s
+}
+
 // receiveExtend reads s magnitude bits (1 ≤ s ≤ 15) as a signed value.
 func (b *bitReader) receiveExtend(s uint) int32 {
 	if b.n < s {

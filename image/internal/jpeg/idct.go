@@ -151,3 +151,15 @@ func idctBlock(dst []uint8, stride int, coef *[64]int16, q *[64]uint16) {
 		out[4] = idctLimit[((tmp13-tmp0+rnd)>>sh)&1023]
 	}
 }
+
+// idctDC is idctBlock for a block whose AC coefficients are all zero: both
+// passes take libjpeg's zero shortcuts, so every sample is
+// range_limit[DESCALE(dc·q << PASS1_BITS, PASS1_BITS+3)].
+func idctDC(dst []uint8, stride int, dc int16, q uint16) {
+	w := (int32(dc) * int32(q)) << pass1Bits
+	v := idctLimit[((int(w)+(1<<(pass1Bits+2)))>>(pass1Bits+3))&1023]
+	for r := 0; r < 8; r++ {
+		out := (*[8]uint8)(dst[r*stride:])
+		out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = v, v, v, v, v, v, v, v
+	}
+}

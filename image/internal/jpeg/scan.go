@@ -1,5 +1,7 @@
 package jpeg
 
+import "math/bits"
+
 // Scans: SOS parsing, the MCU loop with restart intervals, and the block
 // decoders for sequential and progressive (spectral selection and
 // successive approximation) scans, as in libjpeg's jdhuff.c / jdphuff.c.
@@ -75,6 +77,7 @@ func (d *decoder) allocate() {
 		c.plane = getPlane(c.bw * c.bh * 64)
 		if d.progressive {
 			c.coefs = getCoefs(c.bw * c.bh * 64)
+			c.nz = make([]uint64, c.bw*c.bh)
 		}
 	}
 }
@@ -273,33 +276,45 @@ func (d *decoder) sequentialMCU(sc *scan, mx, my int, blk *[64]int16) {
 		}
 		for by := 0; by < vb; by++ {
 			for bx := 0; bx < hb; bx++ {
-				*blk = [64]int16{}
-				if br.n < 32 {
-					br.fill()
+				// blk is all zero here (cleared after each IDCT)
+				acc, n := br.acc, br.n
+				if n < 32 {
+					acc, n = br.refill(acc, n)
 				}
-				s := br.decode(dcT)
+				var s uint8
+				acc, n, s = dcT.dec(br, acc, n)
 				if s != 0 {
-					c.pred += br.receiveExtend(uint(s))
+					v := int32(acc >> (64 - uint(s)))
+					acc <<= s
+					n -= uint(s)
+					c.pred += extend(v, uint(s))
 				}
 				blk[0] = int16(c.pred)
+				ac := false
 				for k := 1; k < 64; k++ {
-					if br.n < 32 {
-						br.fill()
+					if n < 32 {
+						acc, n = br.refill(acc, n)
 					}
-					if v := acT.ac[br.acc>>(64-lookBits)]; v != 0 {
+					if v := acT.ac[acc>>(64-lookBits)]; v != 0 {
 						// short code and value in one lookup
 						k += int(v>>8) & 15
 						l := uint(v & 0xff)
-						br.acc <<= l
-						br.n -= l
-						blk[unzig[k]] = int16(v >> 16)
+						acc <<= l
+						n -= l
+						blk[unzig[k&127]&63] = int16(v >> 16)
+						ac = true
 						continue
 					}
-					rs := br.decode(acT)
+					var rs uint8
+					acc, n, rs = acT.dec(br, acc, n)
 					r, s := int(rs>>4), uint(rs&15)
 					if s != 0 {
 						k += r
-						blk[unzig[k]] = int16(br.receiveExtend(s))
+						v := int32(acc >> (64 - s))
+						acc <<= s
+						n -= s
+						blk[unzig[k&127]&63] = int16(extend(v, s))
+						ac = true
 					} else {
 						if r != 15 {
 							break
@@ -307,8 +322,15 @@ func (d *decoder) sequentialMCU(sc *scan, mx, my int, blk *[64]int16) {
 						k += 15
 					}
 				}
+				br.acc, br.n = acc, n
 				off := (by0+by)*8*stride + (bx0+bx)*8
+				if !ac {
+					idctDC(c.plane[off:], stride, blk[0], c.q[0])
+					blk[0] = 0
+					continue
+				}
 				idctBlock(c.plane[off:], stride, blk, &c.q)
+				*blk = [64]int16{}
 			}
 		}
 	}
@@ -346,8 +368,8 @@ func (d *decoder) progressiveMCU(sc *scan, mx, my int) {
 		}
 		for by := 0; by < vb; by++ {
 			for bx := 0; bx < hb; bx++ {
-				off := ((by0+by)*c.bw + bx0 + bx) * 64
-				blk := (*[64]int16)(c.coefs[off : off+64])
+				bi := (by0+by)*c.bw + bx0 + bx
+				blk := (*[64]int16)(c.coefs[bi*64 : bi*64+64])
 				switch {
 				case sc.ss == 0 && sc.ah == 0:
 					d.dcFirst(c, blk, sc.al)
@@ -356,9 +378,9 @@ func (d *decoder) progressiveMCU(sc *scan, mx, my int) {
 						blk[0] |= int16(1 << sc.al)
 					}
 				case sc.ah == 0:
-					d.acFirst(c, blk, sc)
+					d.acFirst(c, blk, &c.nz[bi], sc)
 				default:
-					d.acRefine(c, blk, sc)
+					d.acRefine(c, blk, &c.nz[bi], sc)
 				}
 			}
 		}
@@ -367,32 +389,47 @@ func (d *decoder) progressiveMCU(sc *scan, mx, my int) {
 
 func (d *decoder) dcFirst(c *component, blk *[64]int16, al uint) {
 	br := &d.br
-	if br.n < 32 {
-		br.fill()
+	acc, n := br.acc, br.n
+	if n < 32 {
+		acc, n = br.refill(acc, n)
 	}
-	s := br.decode(&d.dc[c.dcT])
+	var s uint8
+	acc, n, s = d.dc[c.dcT&3].dec(br, acc, n)
 	if s != 0 {
-		c.pred += br.receiveExtend(uint(s))
+		v := int32(acc >> (64 - uint(s)))
+		acc <<= s
+		n -= uint(s)
+		c.pred += extend(v, uint(s))
 	}
+	br.acc, br.n = acc, n
 	blk[0] = int16(c.pred << al)
 }
 
-func (d *decoder) acFirst(c *component, blk *[64]int16, sc *scan) {
+// acFirst and acRefine also keep nz, the block's nonzero AC coefficients
+// as a bit per zigzag index, so that a refinement inside an EOB run visits
+// only those instead of testing every coefficient of the band.
+func (d *decoder) acFirst(c *component, blk *[64]int16, nz *uint64, sc *scan) {
 	if d.eobrun > 0 {
 		d.eobrun--
 		return
 	}
 	br := &d.br
-	t := &d.ac[c.acT]
+	t := &d.ac[c.acT&3]
+	acc, n := br.acc, br.n
 	for k := sc.ss; k <= sc.se; k++ {
-		if br.n < 32 {
-			br.fill()
+		if n < 32 {
+			acc, n = br.refill(acc, n)
 		}
-		rs := br.decode(t)
+		var rs uint8
+		acc, n, rs = t.dec(br, acc, n)
 		r, s := int(rs>>4), uint(rs&15)
 		if s != 0 {
 			k += r
-			blk[unzig[k]] = int16(br.receiveExtend(s) << sc.al)
+			v := int32(acc >> (64 - s))
+			acc <<= s
+			n -= s
+			blk[unzig[k&127]&63] = int16(extend(v, s) << sc.al)
+			*nz |= 1 << min(k, 63)
 		} else {
 			if r == 15 {
 				k += 15
@@ -400,56 +437,69 @@ func (d *decoder) acFirst(c *component, blk *[64]int16, sc *scan) {
 			}
 			d.eobrun = 1 << r
 			if r != 0 {
-				d.eobrun += br.getBits(uint(r))
+				d.eobrun += int32(acc >> (64 - uint(r)))
+				acc <<= uint(r)
+				n -= uint(r)
 			}
 			d.eobrun--
 			break
 		}
 	}
+	br.acc, br.n = acc, n
 }
 
 // acRefine is jdphuff.c decode_mcu_AC_refine for one block.
-func (d *decoder) acRefine(c *component, blk *[64]int16, sc *scan) {
+func (d *decoder) acRefine(c *component, blk *[64]int16, nz *uint64, sc *scan) {
 	br := &d.br
-	t := &d.ac[c.acT]
+	t := &d.ac[c.acT&3]
 	p1 := int16(1) << sc.al
 	m1 := int16(-1) << sc.al
-	k := sc.ss
-	refine := func(pos uint8) {
-		if br.getBit() && blk[pos]&p1 == 0 {
-			if blk[pos] >= 0 {
-				blk[pos] += p1
-			} else {
-				blk[pos] += m1
-			}
-		}
-	}
+	k, se := sc.ss, sc.se
+	acc, n := br.acc, br.n
 	if d.eobrun == 0 {
-		for ; k <= sc.se; k++ {
-			if br.n < 32 {
-				br.fill()
+		for ; k <= se; k++ {
+			if n < 32 {
+				acc, n = br.refill(acc, n)
 			}
-			rs := br.decode(t)
-			r, s := int(rs>>4), int(rs&15)
+			var rs uint8
+			acc, n, rs = t.dec(br, acc, n)
+			r, s := int(rs>>4), rs&15
 			var nv int16
 			if s != 0 {
-				// s should be 1 (libjpeg warns otherwise and goes on)
-				if br.getBit() {
+				// s should be 1 (libjpeg warns otherwise and goes on);
+				// n ≥ 16 here
+				if acc>>63 != 0 {
 					nv = p1
 				} else {
 					nv = m1
 				}
+				acc <<= 1
+				n--
 			} else if r != 15 {
 				d.eobrun = 1 << r
 				if r != 0 {
-					d.eobrun += br.getBits(uint(r))
+					d.eobrun += int32(acc >> (64 - uint(r)))
+					acc <<= uint(r)
+					n -= uint(r)
 				}
 				break
 			}
-			for k <= sc.se {
-				pos := unzig[k]
-				if blk[pos] != 0 {
-					refine(pos)
+			// skip r zero coefficients, refining the nonzero ones passed
+			for k <= se {
+				z := &blk[unzig[k&127]&63]
+				if *z != 0 {
+					if n == 0 {
+						acc, n = br.refill(acc, n)
+					}
+					if acc>>63 != 0 && *z&p1 == 0 {
+						if *z >= 0 {
+							*z += p1
+						} else {
+							*z += m1
+						}
+					}
+					acc <<= 1
+					n--
 				} else {
 					r--
 					if r < 0 {
@@ -459,18 +509,36 @@ func (d *decoder) acRefine(c *component, blk *[64]int16, sc *scan) {
 				k++
 			}
 			if nv != 0 {
-				blk[unzig[k]] = nv
+				blk[unzig[k&127]&63] = nv
+				*nz |= 1 << min(k, 63)
 			}
+		}
+	}
+	if d.eobrun > 0 && k <= se {
+		// only the nonzero coefficients in [k, se] get a correction bit
+		m := *nz & (^uint64(0) << uint(k)) & (^uint64(0) >> uint(63-se))
+		for m != 0 {
+			j := bits.TrailingZeros64(m)
+			m &= m - 1
+			z := &blk[unzig[j]&63]
+			if n == 0 {
+				acc, n = br.refill(acc, n)
+			}
+			if acc>>63 != 0 && *z&p1 == 0 {
+				if *z >= 0 {
+					*z += p1
+				} else {
+					*z += m1
+				}
+			}
+			acc <<= 1
+			n--
 		}
 	}
 	if d.eobrun > 0 {
-		for ; k <= sc.se; k++ {
-			if pos := unzig[k]; blk[pos] != 0 {
-				refine(pos)
-			}
-		}
 		d.eobrun--
 	}
+	br.acc, br.n = acc, n
 }
 
 // smoothingUsed is jdcoefct.c smoothing_ok after the last scan: libjpeg
@@ -515,8 +583,12 @@ func (d *decoder) finish(o Options) (*Image, error) {
 		if d.progressive {
 			for by := 0; by < c.rbh; by++ {
 				for bx := 0; bx < c.rbw; bx++ {
-					off := (by*c.bw + bx) * 64
-					idctBlock(c.plane[by*8*stride+bx*8:], stride, (*[64]int16)(c.coefs[off:off+64]), &c.q)
+					bi := by*c.bw + bx
+					if c.nz[bi] == 0 {
+						idctDC(c.plane[by*8*stride+bx*8:], stride, c.coefs[bi*64], c.q[0])
+						continue
+					}
+					idctBlock(c.plane[by*8*stride+bx*8:], stride, (*[64]int16)(c.coefs[bi*64:bi*64+64]), &c.q)
 				}
 			}
 		} else if !c.scanned {
