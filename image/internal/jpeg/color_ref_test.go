@@ -41,3 +41,21 @@ func TestH2V2RowRGBMatchesUnfused(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkH2V2RowRGB(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	w := 660
+	n := (w + 1) / 2
+	rnd := func(k int) []uint8 {
+		x := make([]uint8, k)
+		for i := range x {
+			x[i] = uint8(rng.IntN(256))
+		}
+		return x
+	}
+	yrow, cb0, cb1, cr0, cr1 := rnd(w), rnd(n), rnd(n), rnd(n), rnd(n)
+	dst := make([]uint8, 3*w)
+	for b.Loop() {
+		h2v2RowRGB(dst, yrow, cb0, cb1, cr0, cr1)
+	}
+}

@@ -79,8 +79,9 @@ func goPlane(m stdimage.Image, i int) (pix []uint8, stride, w, h int, ok bool) {
 // (before upsampling and colour conversion) differ by at most 1 level: the
 // two IDCTs are different integer approximations of the same transform
 // (Go's is not libjpeg's ISLOW), and nothing else differs before upsampling.
+// With -short only the fixtures are compared (the corpus needs ../shared).
 func TestDifferentialGo(t *testing.T) {
-	for name, data := range jpegInputs(t, true) {
+	for name, data := range jpegInputs(t, !testing.Short()) {
 		t.Run(name, func(t *testing.T) {
 			d := &decoder{data: data}
 			if err := d.readHeaders(false); err != nil {
@@ -180,6 +181,12 @@ func keepPlanes(t *testing.T, d *decoder) {
 func FuzzDecode(f *testing.F) {
 	for _, b := range jpegInputs(f, false) {
 		f.Add(b)
+	}
+	samp, _ := filepath.Glob(filepath.Join(testenv.Root(), "fixtures", "image", "jpeg_sampling", "*.jpg"))
+	for _, p := range samp {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Decode(data, Options{MaxPixels: 1 << 18})
