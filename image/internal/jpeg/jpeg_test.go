@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
@@ -207,4 +209,45 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("DecodeConfig %+v %v, Decode %dx%d %s", c, err, m.Width, m.Height, m.Mode)
 		}
 	})
+}
+
+// BenchmarkDecode decodes the corpus's JPEGs to their Pillow-mode bytes
+// (no RGB conversion for L/CMYK); one sub-benchmark per file.
+func BenchmarkDecode(b *testing.B) {
+	for _, name := range []string{"jpeg_progressive_mdn_cc0_elephant_660x480.jpg", "jpeg_baseline_camera_exif_canon400d_mate_storm.jpg", "jpeg_baseline_skimage_hubble_deep_field.jpg"} {
+		data, err := os.ReadFile(filepath.Join(testenv.Shared(b, "corpus/image"), name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name[:len(name)-4], func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			defer cpuMs(b)()
+			for b.Loop() {
+				if _, err := Decode(data, Options{MaxPixels: -1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name[:len(name)-4]+"/stdlib", func(b *testing.B) {
+			defer cpuMs(b)()
+			for b.Loop() {
+				if _, err := stdjpeg.Decode(bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// cpuMs reports process CPU time per op (steadier than wall time on a
+// shared machine): call as `defer cpuMs(b)()` just before the loop.
+func cpuMs(b *testing.B) func() {
+	c0 := cpuTime()
+	return func() { b.ReportMetric(float64(cpuTime()-c0)/1e6/float64(b.N), "cpu-ms/op") }
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
