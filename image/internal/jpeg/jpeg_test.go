@@ -93,6 +93,12 @@ func TestDifferentialGo(t *testing.T) {
 				t.Fatal(err)
 			}
 			gm, err := stdjpeg.Decode(bytes.NewReader(data))
+			if _, ok := err.(stdjpeg.UnsupportedError); ok && d.ncomp == 4 && !d.adobe {
+				// Go refuses 4-component files without APP14 (Pillow and
+				// we read them as CMYK): nothing to compare with
+				t.Logf("image/jpeg: %v", err)
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
