@@ -64,6 +64,21 @@ func TestTIFFJPEGErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
+	tiled, err := os.ReadFile(filepath.Join(fixturesDir(), "synth_tiff_jpeg_tiled.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		tag  uint16
+		v    uint32
+	}{{"tile width not the JPEG's", tiffTagTileWidth, 48}, {"zero tile length", tiffTagTileLength, 0}, {"taller than the tiles", tiffTagHeight, 70}} {
+		b := append([]byte(nil), tiled...)
+		setTIFFTag(t, b, c.tag, c.v)
+		if _, err := decodeRGB(b, opts); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("tiled, %s: %v", c.name, err)
+		}
+	}
 	// a strip cut short
 	b := append([]byte(nil), orig...)
 	d := readTIFFDir(b)

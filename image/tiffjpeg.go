@@ -15,11 +15,11 @@ import (
 // converts each strip to RGB on its own, upsampling chroma within the
 // strip. Strips are decoded one by one and stacked.
 //
-// Covered: PlanarConfiguration 1, 8-bit, photometric YCbCr (6, any
-// sampling the JPEG decoder takes), RGB (2; libtiff writes the components
-// untransformed with ids 'R','G','B', which the JPEG decoder keeps as RGB)
-// and BlackIsZero (1). Tiled files, planar configuration 2 and old-style
-// JPEG (Compression 6) get ErrUnsupportedFormat.
+// Covered: strips and tiles, PlanarConfiguration 1, 8-bit, photometric
+// YCbCr (6, any sampling the JPEG decoder takes), RGB (2; libtiff writes
+// the components untransformed with ids 'R','G','B', which the JPEG
+// decoder keeps as RGB) and BlackIsZero (1). Planar configuration 2 and
+// old-style JPEG (Compression 6) get ErrUnsupportedFormat.
 
 const (
 	tiffTagWidth        = 256
@@ -32,6 +32,9 @@ const (
 	tiffTagStripCounts  = 279
 	tiffTagPlanar       = 284
 	tiffTagTileWidth    = 322
+	tiffTagTileLength   = 323
+	tiffTagTileOffsets  = 324
+	tiffTagTileCounts   = 325
 	tiffTagJPEGTables   = 347
 )
 
@@ -66,9 +69,6 @@ func decodeTIFFJPEG(data []byte, d *tiffDir, maxPixels int64) (stdimage.Image, e
 		return nil, err
 	}
 	W, H := cfg.Width, cfg.Height
-	if _, tiled := d.tags[tiffTagTileWidth]; tiled {
-		return nil, errorf(ErrUnsupportedFormat, "tiff: tiled JPEG-compressed TIFF is not decoded (only strips); convert the file to PNG or JPEG")
-	}
 	if p := d.first(tiffTagPlanar, 1); p != 1 {
 		return nil, errorf(ErrUnsupportedFormat, "tiff: JPEG-compressed TIFF with planar configuration %d is not decoded; convert the file to PNG or JPEG", p)
 	}
@@ -87,16 +87,28 @@ func decodeTIFFJPEG(data []byte, d *tiffDir, maxPixels int64) (stdimage.Image, e
 	default:
 		return nil, errorf(ErrUnsupportedFormat, "tiff: JPEG-compressed TIFF with photometric %d and %d samples is not decoded; convert the file to PNG or JPEG", photo, spp)
 	}
+	// Blocks: strips (W wide, RowsPerStrip high, the last one may be
+	// short) or tiles (TileWidth × TileLength, cropped at the right and
+	// bottom edges), each an abbreviated JPEG.
+	kind := "strip"
+	bw, bh := W, int(min(d.first(tiffTagRowsPerStrip, uint32(H)), uint32(H)))
 	offs, counts := d.uints(tiffTagStripOffsets), d.uints(tiffTagStripCounts)
-	rps := int(min(d.first(tiffTagRowsPerStrip, uint32(H)), uint32(H)))
-	if rps <= 0 {
-		rps = H
+	if _, tiled := d.tags[tiffTagTileWidth]; tiled {
+		kind = "tile"
+		bw, bh = int(d.first(tiffTagTileWidth, 0)), int(d.first(tiffTagTileLength, 0))
+		offs, counts = d.uints(tiffTagTileOffsets), d.uints(tiffTagTileCounts)
+		if bw <= 0 || bh <= 0 {
+			return nil, errorf(ErrCorrupt, "tiff: tile size %dx%d", bw, bh)
+		}
 	}
-	nStrips := (H + rps - 1) / rps
-	if len(offs) < nStrips || len(counts) < nStrips {
-		return nil, errorf(ErrCorrupt, "tiff: %d strips of %d rows needed for %d rows, the file lists %d offsets and %d byte counts", nStrips, rps, H, len(offs), len(counts))
+	if bh <= 0 {
+		bh = H
 	}
-	// Tables: SOI, tables..., EOI. Without the tag every strip must carry
+	across, down := (W+bw-1)/bw, (H+bh-1)/bh
+	if n := across * down; len(offs) < n || len(counts) < n {
+		return nil, errorf(ErrCorrupt, "tiff: %d %ss of %dx%d needed for %dx%d, the file lists %d offsets and %d byte counts", n, kind, bw, bh, W, H, len(offs), len(counts))
+	}
+	// Tables: SOI, tables..., EOI. Without the tag every block must carry
 	// its own tables.
 	var tables []byte
 	if e, ok := d.tags[tiffTagJPEGTables]; ok {
@@ -118,52 +130,60 @@ func decodeTIFFJPEG(data []byte, d *tiffDir, maxPixels int64) (stdimage.Image, e
 		m := stdimage.NewRGBA(stdimage.Rect(0, 0, W, H))
 		out, pix, stride = m, m.Pix, m.Stride
 	}
-	for s := 0; s < nStrips; s++ {
-		o, n := int64(offs[s]), int64(counts[s])
+	for k := 0; k < across*down; k++ {
+		x0, y0 := (k%across)*bw, (k/across)*bh
+		cols, rows := min(bw, W-x0), min(bh, H-y0)
+		o, n := int64(offs[k]), int64(counts[k])
 		if o < 0 || n < 4 || o+n > int64(len(data)) {
-			return nil, errorf(ErrCorrupt, "tiff: strip %d (%d bytes at %d) lies outside the file", s, n, o)
+			return nil, errorf(ErrCorrupt, "tiff: %s %d (%d bytes at %d) lies outside the file", kind, k, n, o)
 		}
-		strip := data[o : o+n]
-		if strip[0] != 0xFF || strip[1] != 0xD8 {
-			return nil, errorf(ErrCorrupt, "tiff: strip %d does not start with a JPEG SOI marker", s)
+		blk := data[o : o+n]
+		if blk[0] != 0xFF || blk[1] != 0xD8 {
+			return nil, errorf(ErrCorrupt, "tiff: %s %d does not start with a JPEG SOI marker", kind, k)
 		}
-		jpg := strip
+		jpg := blk
 		if tables != nil {
-			jpg = make([]byte, 0, len(tables)+len(strip)-2)
-			jpg = append(append(jpg, tables...), strip[2:]...)
+			jpg = make([]byte, 0, len(tables)+len(blk)-2)
+			jpg = append(append(jpg, tables...), blk[2:]...)
 		}
-		// The strip's own header is checked before anything is allocated
-		// for it: its width is the image's, its height the strip's rows
-		// (libtiff writes the last strip short; rps rows are allowed).
-		rows := min(rps, H-s*rps)
+		// The block's own header is checked before anything is allocated
+		// for it: a tile is exactly the tile size; a strip is the image
+		// width and between its rows and RowsPerStrip high (libtiff writes
+		// the last strip short).
 		sc, err := decodeConfig("jpeg", jpg)
 		if err != nil {
 			return nil, classify("tiff", err)
 		}
-		if sc.Width != W || sc.Height < rows || sc.Height > rps {
-			return nil, errorf(ErrCorrupt, "tiff: strip %d is a %dx%d JPEG, want %d wide and %d to %d high", s, sc.Width, sc.Height, W, rows, rps)
+		minH := rows
+		if kind == "tile" {
+			minH = bh
+		}
+		if sc.Width != bw || sc.Height < minH || sc.Height > bh {
+			return nil, errorf(ErrCorrupt, "tiff: %s %d is a %dx%d JPEG, want %d wide and %d to %d high", kind, k, sc.Width, sc.Height, bw, minH, bh)
 		}
 		m, err := decodeImage("jpeg", jpg, maxPixels)
 		if err != nil {
 			return nil, classify("tiff", err)
 		}
-		b := m.Bounds()
-		if b.Dx() != W || b.Dy() < rows {
-			return nil, errorf(ErrCorrupt, "tiff: strip %d decodes to %dx%d, want %dx%d", s, b.Dx(), b.Dy(), W, rows)
+		if b := m.Bounds(); b.Dx() != sc.Width || b.Dy() != sc.Height {
+			return nil, errorf(ErrCorrupt, "tiff: %s %d decodes to %dx%d, its header says %dx%d", kind, k, b.Dx(), b.Dy(), sc.Width, sc.Height)
 		}
 		rgb := toRGB(m, "jpeg")
 		if gray != (rgb.Mode == "L") {
-			return nil, errorf(ErrCorrupt, "tiff: strip %d is a %s JPEG in a %d-sample TIFF", s, rgb.Mode, spp)
+			return nil, errorf(ErrCorrupt, "tiff: %s %d is a %s JPEG in a %d-sample TIFF", kind, k, rgb.Mode, spp)
 		}
 		for y := 0; y < rows; y++ {
-			dst := pix[(s*rps+y)*stride:]
 			src := rgb.Pix[y*rgb.W*3:]
-			for x := 0; x < W; x++ {
-				if gray {
+			if gray {
+				dst := pix[(y0+y)*stride+x0:]
+				for x := 0; x < cols; x++ {
 					dst[x] = src[3*x]
-				} else {
-					dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = src[3*x], src[3*x+1], src[3*x+2], 255
 				}
+				continue
+			}
+			dst := pix[(y0+y)*stride+4*x0:]
+			for x := 0; x < cols; x++ {
+				dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = src[3*x], src[3*x+1], src[3*x+2], 255
 			}
 		}
 	}

@@ -447,6 +447,67 @@ def make_synthetic():
     # colour edges. The corpus has the YCbCr 4:2:0 case.
     Image.fromarray(blocks[:37, :53]).save(os.path.join(FIX, "synth_tiff_jpeg_rgb.tif"), compression="jpeg", quality=90, strip_size=53 * 3 * 8)
     Image.fromarray(blocks[:37, :53, 1]).save(os.path.join(FIX, "synth_tiff_jpeg_gray.tif"), compression="jpeg", quality=90, strip_size=53 * 8)
+    # Tiled JPEG TIFF (PIL writes no tiles): each 32x32 tile of the 53x37
+    # image, edge-replicated to full size, is encoded by PIL/libtiff as a
+    # one-strip JPEG TIFF; its strip and the (identical) JPEGTables go into a
+    # tiled TIFF assembled here, which PIL then reads through libtiff.
+    def tiff_jpeg_tiled(name, img, tw, th):
+        H, W = img.shape[:2]
+        pad = np.pad(img, ((0, -H % th), (0, -W % tw), (0, 0)), mode="edge")
+        tiles, tables = [], None
+        for ty in range(0, H, th):
+            for tx in range(0, W, tw):
+                b = io.BytesIO()
+                Image.fromarray(pad[ty:ty + th, tx:tx + tw]).save(b, "TIFF", compression="jpeg", quality=90)
+                t = Image.open(io.BytesIO(b.getvalue()))
+                strip = b.getvalue()[t.tag_v2[273][0]:][:t.tag_v2[279][0]]
+                assert tables in (None, t.tag_v2[347])
+                tables = t.tag_v2[347]
+                tiles.append(strip)
+        body = b"".join(tiles)
+        entries = [(256, 3, [W]), (257, 3, [H]), (258, 3, [8, 8, 8]), (259, 3, [7]), (262, 3, [2]), (277, 3, [3]),
+                   (284, 3, [1]), (322, 3, [tw]), (323, 3, [th]), (324, 4, None), (325, 4, [len(x) for x in tiles]),
+                   (347, 7, None)]
+        ifd = 8
+        extra = ifd + 2 + 12 * len(entries) + 4
+        blobs, out_e = b"", []
+        offs, pos = [], 0
+        for x in tiles:
+            offs.append(pos)
+            pos += len(x)
+        for tag, typ, vals in entries:
+            if tag == 324:
+                vals = None
+            if tag == 347:
+                raw = bytes(tables)
+            else:
+                raw = b"".join(struct.pack("<H" if typ == 3 else "<I", v) for v in (vals if vals is not None else [0] * len(tiles)))
+            out_e.append((tag, typ, len(raw) // {3: 2, 4: 4, 7: 1}[typ], raw))
+        # lay out out-of-line values, then the tile data; fill TileOffsets last
+        layout, cur = {}, extra
+        for tag, typ, cnt, raw in out_e:
+            if len(raw) > 4:
+                layout[tag] = cur
+                cur += len(raw) + (len(raw) & 1)
+        data_start = cur
+        tile_offs = b"".join(struct.pack("<I", data_start + o) for o in offs)
+        out = b"II" + struct.pack("<HI", 42, ifd) + struct.pack("<H", len(out_e))
+        for tag, typ, cnt, raw in out_e:
+            if tag == 324:
+                raw = tile_offs
+            val = struct.pack("<I", layout[tag]) if len(raw) > 4 else raw.ljust(4, b"\0")
+            out += struct.pack("<HHI", tag, typ, cnt) + val
+        out += struct.pack("<I", 0)
+        for tag, typ, cnt, raw in out_e:
+            if len(raw) > 4:
+                if tag == 324:
+                    raw = tile_offs
+                out += raw + (b"\0" if len(raw) & 1 else b"")
+        assert len(out) == data_start
+        with open(os.path.join(FIX, name), "wb") as f:
+            f.write(out + body)
+
+    tiff_jpeg_tiled("synth_tiff_jpeg_tiled.tif", blocks[:37, :53], 32, 32)
 
     # a PNG whose header claims 100000x100000 (IHDR only, no pixel data)
     import struct, zlib
