@@ -7,7 +7,6 @@ require (
 	github.com/dlclark/regexp2 v1.12.0
 	github.com/go-audio/wav v1.1.0
 	github.com/goccy/go-json v0.12.0
-	github.com/hajimehoshi/go-mp3 v0.3.4
 	github.com/jfreymuth/oggvorbis v1.0.5
 	github.com/mewkiz/flac v1.0.14
 	github.com/mjibson/go-dsp v0.0.0-20180508042940-11479a337f12

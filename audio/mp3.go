@@ -3,11 +3,9 @@ package audio
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 
-	mp3 "github.com/hajimehoshi/go-mp3"
+	"github.com/tokenfab/tokenfab/audio/internal/mp3"
 )
 
 // mp3Header is a parsed MPEG audio layer III frame header.
@@ -184,14 +182,17 @@ func parseMP3Gapless(b []byte, h mp3Header) mp3Gapless {
 // which gapless players skip together with the encoder delay.
 const mp3DecoderDelay = 529
 
-// DecodeMP3 decodes MPEG-1/2/2.5 layer III with github.com/hajimehoshi/go-mp3
+// DecodeMP3 decodes MPEG-1 and MPEG-2 layer III with audio/internal/mp3
+// (github.com/hajimehoshi/go-mp3 v0.3.4 changed to output float32; MPEG-2.5
+// is not supported: ErrCorrupt, decode those with Config.Decoder "ffmpeg")
 // and trims it gaplessly the way ffmpeg does: the Xing/Info tag frame is
 // dropped, and when a LAME (or Lavf/Lavc) tag gives the encoder delay D and
 // padding P, the first D+529 samples are skipped and the length is
 // frames·spf − D − P. Without a LAME tag nothing is trimmed (like ffmpeg).
-// Samples are float32 (go-mp3 outputs int16, so values are multiples of
-// 1/32768; within 1e-4 of ffmpeg). Mono files come out with Channels 1.
-// Errors wrap ErrCorrupt; a stream cut off mid-way sets Truncated.
+// Samples are float32 at full scale ±1, unclipped, within 1.5e-6 of
+// `ffmpeg -f f32le` (its mp3float decoder) on the corpus and fixtures.
+// Mono files come out with Channels 1. Errors wrap ErrCorrupt; a stream cut
+// off mid-way sets Truncated.
 func DecodeMP3(data []byte) (pcm *PCM, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -208,7 +209,7 @@ func DecodeMP3(data []byte) (pcm *PCM, err error) {
 	body := data[start:]
 	skip := 0
 	if g.infoFrame {
-		// go-mp3 would decode the tag frame as a frame of silence: drop it
+		// The decoder would decode the tag frame as a frame of silence: drop it
 		// from the input instead.
 		if h.size >= len(body) {
 			return &PCM{Channels: chans(h), SampleRate: h.sampleRate, Codec: "mp3"}, nil
@@ -218,19 +219,25 @@ func DecodeMP3(data []byte) (pcm *PCM, err error) {
 	if g.lame {
 		skip = g.delay + mp3DecoderDelay
 	}
-	dec, err := mp3.NewDecoder(bytes.NewReader(body))
-	if err != nil {
-		return nil, corrupt("mp3", "go-mp3 could not start decoding", err)
+	// Preallocate the output from the Xing frame count, trusted only as far
+	// as the data could hold that many frames (a frame is >= 24 bytes), so
+	// a lying tag cannot ask for more than real frames would decode to.
+	hint := 0
+	if g.frames > 0 && g.frames <= len(body)/24 {
+		hint = 2 * g.frames * h.spf
 	}
-	raw, rerr := io.ReadAll(dec)
+	raw, rate, rerr := mp3.DecodeAll(bytes.NewReader(body), hint)
+	if rate == 0 {
+		return nil, corrupt("mp3", "the MP3 decoder could not start decoding", rerr)
+	}
 	truncated := false
 	if rerr != nil {
-		if len(raw) == 0 && !errors.Is(rerr, io.ErrUnexpectedEOF) {
+		if len(raw) == 0 {
 			return nil, corrupt("mp3", "bad frame", rerr)
 		}
 		truncated = true
 	}
-	n := len(raw) / 4 // stereo int16 frames
+	n := len(raw) / 2 // stereo frames
 	end := n
 	if g.lame && g.frames > 0 {
 		want := g.frames*h.spf - g.delay - g.padding + skip
@@ -245,17 +252,14 @@ func DecodeMP3(data []byte) (pcm *PCM, err error) {
 	}
 	ch := chans(h)
 	out := make([]float32, (end-skip)*ch)
-	for i := skip; i < end; i++ {
-		l := int16(binary.LittleEndian.Uint16(raw[4*i:]))
-		if ch == 1 {
-			out[i-skip] = float32(l) / 32768
-			continue
+	if ch == 1 {
+		for i := skip; i < end; i++ {
+			out[i-skip] = raw[2*i]
 		}
-		r := int16(binary.LittleEndian.Uint16(raw[4*i+2:]))
-		out[2*(i-skip)] = float32(l) / 32768
-		out[2*(i-skip)+1] = float32(r) / 32768
+	} else {
+		copy(out, raw[2*skip:2*end])
 	}
-	return &PCM{Samples: out, Channels: ch, SampleRate: dec.SampleRate(), Truncated: truncated, Codec: "mp3"}, nil
+	return &PCM{Samples: out, Channels: ch, SampleRate: rate, Truncated: truncated, Codec: "mp3"}, nil
 }
 
 // mp3GaplessLength is the length in samples per channel that the LAME (or

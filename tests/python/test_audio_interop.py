@@ -10,10 +10,11 @@ _apply_sinc_resample_kernel: float32 kernel, no torch needed).
 
 Tolerances (docs/audio.md): 5e-5 where our decoder is bit-exact with ffmpeg
 (WAV, FLAC; Opus is decoded by ffmpeg itself), at 16 kHz and after
-resampling; 1e-4 for Ogg Vorbis (decoders within 4.2e-7 per sample); MP3
-decoders differ by up to 4.9e-5 per sample (go-mp3 vs ffmpeg), which the log
-turns into up to ~0.02 Whisper units (0.8 dB) in near-silent bins, so MP3
-rows are held to max 0.03 and mean 3e-4. With `--audio-decoder ffmpeg`
+resampling; 1e-4 for Ogg Vorbis (decoders within 4.2e-7 per sample, which
+the log turns into up to 7.1e-5 in near-silent bins); 2e-4 for MP3 (our
+float32 go-mp3 fork is within 1.5e-6 per sample of ffmpeg's mp3float,
+measured up to 9.4e-5 here; the int16 go-mp3 it replaced differed by 4.9e-5
+per sample and up to ~0.02 here). With `--audio-decoder ffmpeg`
 every file is decoded by ffmpeg as the reference is, and every row, MP3
 included, is held to 5e-5.
 """
@@ -172,10 +173,7 @@ def test_mel_equals_hf_whisper(whisper_out, audio_corpus):
         d = np.abs(ours - ref)
         kind = "mp3" if r["id"].startswith("mp3") else "vorbis" if r["id"].startswith(("ogg", "oga")) else \
             "lossless@16k" if sr == 16000 else "lossless resampled"
-        if kind == "mp3":
-            assert d.max() <= 0.03 and d.mean() <= 3e-4, (r["id"], d.max(), d.mean())
-        else:
-            assert d.max() <= {"vorbis": 1e-4}.get(kind, 5e-5), (r["id"], kind, d.max())
+        assert d.max() <= {"vorbis": 1e-4, "mp3": 2e-4}.get(kind, 5e-5), (r["id"], kind, d.max())
         worst[kind] = max(worst.get(kind, 0), float(d.max()))
         if sr == 16000 and kind != "mp3":
             assert d.max() <= 5e-5, (r["id"], d.max())  # the 16 kHz files: within 5e-5 of input_features.T

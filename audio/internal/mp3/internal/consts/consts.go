@@ -11,6 +11,9 @@
 // WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 // See the License for the specific language governing permissions and
 // limitations under the License.
+//
+// Modified by tokenfab: import paths, and the changes marked "tokenfab"
+// (listed in the package doc of audio/internal/mp3 and docs/dependencies.md).
 
 package consts
 

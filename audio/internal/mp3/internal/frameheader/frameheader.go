@@ -11,6 +11,9 @@
 // WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 // See the License for the specific language governing permissions and
 // limitations under the License.
+//
+// Modified by tokenfab: import paths, and the changes marked "tokenfab"
+// (listed in the package doc of audio/internal/mp3 and docs/dependencies.md).
 
 package frameheader
 
@@ -234,7 +237,7 @@ func Read(source FullReader, position int64) (h FrameHeader, startPosition int64
 				// Expected EOF
 				return 0, 0, io.EOF
 			}
-			return 0, 0, &consts.UnexpectedEOF{"readHeader (1)"}
+			return 0, 0, &consts.UnexpectedEOF{At: "readHeader (1)"}
 		}
 		return 0, 0, err
 	}
@@ -252,7 +255,7 @@ func Read(source FullReader, position int64) (h FrameHeader, startPosition int64
 		buf := make([]byte, 1)
 		if _, err := source.ReadFull(buf); err != nil {
 			if err == io.EOF {
-				return 0, 0, &consts.UnexpectedEOF{"readHeader (2)"}
+				return 0, 0, &consts.UnexpectedEOF{At: "readHeader (2)"}
 			}
 			return 0, 0, err
 		}

@@ -11,6 +11,9 @@
 // WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 // See the License for the specific language governing permissions and
 // limitations under the License.
+//
+// Modified by tokenfab: import paths, and the changes marked "tokenfab"
+// (listed in the package doc of audio/internal/mp3 and docs/dependencies.md).
 
 package maindata
 
@@ -281,7 +284,7 @@ func read(source FullReader, prev *bits.Bits, size int, offset int) (*bits.Bits,
 		buf := make([]byte, size)
 		if n, err := source.ReadFull(buf); n < size {
 			if err == io.EOF {
-				return nil, &consts.UnexpectedEOF{"maindata.Read (1)"}
+				return nil, &consts.UnexpectedEOF{At: "maindata.Read (1)"}
 			}
 			return nil, err
 		}
@@ -297,7 +300,7 @@ func read(source FullReader, prev *bits.Bits, size int, offset int) (*bits.Bits,
 	buf := make([]byte, size)
 	if n, err := source.ReadFull(buf); n < size {
 		if err == io.EOF {
-			return nil, &consts.UnexpectedEOF{"maindata.Read (2)"}
+			return nil, &consts.UnexpectedEOF{At: "maindata.Read (2)"}
 		}
 		return nil, err
 	}

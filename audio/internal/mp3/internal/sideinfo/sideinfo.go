@@ -11,6 +11,9 @@
 // WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 // See the License for the specific language governing permissions and
 // limitations under the License.
+//
+// Modified by tokenfab: import paths, and the changes marked "tokenfab"
+// (listed in the package doc of audio/internal/mp3 and docs/dependencies.md).
 
 package sideinfo
 
@@ -84,7 +87,7 @@ func Read(source FullReader, header frameheader.FrameHeader) (*SideInfo, error) 
 	n, err := source.ReadFull(buf)
 	if n < sideinfo_size {
 		if err == io.EOF {
-			return nil, &consts.UnexpectedEOF{"sideinfo.Read"}
+			return nil, &consts.UnexpectedEOF{At: "sideinfo.Read"}
 		}
 		return nil, fmt.Errorf("mp3: couldn't read sideinfo %d bytes: %v", sideinfo_size, err)
 	}
