@@ -485,29 +485,32 @@ func (d *decoder) acRefine(c *component, blk *[64]int16, nz *uint64, sc *scan) {
 				break
 			}
 			// skip r zero coefficients, refining the nonzero ones passed
-			for k <= se {
-				z := &blk[unzig[k&127]&63]
-				if *z != 0 {
-					if n == 0 {
-						acc, n = br.refill(acc, n)
-					}
-					if acc>>63 != 0 && *z&p1 == 0 {
-						if *z >= 0 {
-							*z += p1
-						} else {
-							*z += m1
-						}
-					}
-					acc <<= 1
-					n--
-				} else {
-					r--
-					if r < 0 {
-						break
+			// (libjpeg's coefficient-by-coefficient loop, done on the
+			// masks): stop at the (r+1)-th zero in [k, se], or at se+1
+			zm := ^*nz & band(k, se)
+			for ; r > 0 && zm != 0; r-- {
+				zm &= zm - 1
+			}
+			stop := se + 1
+			if zm != 0 {
+				stop = bits.TrailingZeros64(zm)
+			}
+			for m := *nz & band(k, stop-1); m != 0; m &= m - 1 {
+				z := &blk[unzig[bits.TrailingZeros64(m)]&63]
+				if n == 0 {
+					acc, n = br.refill(acc, n)
+				}
+				if acc>>63 != 0 && *z&p1 == 0 {
+					if *z >= 0 {
+						*z += p1
+					} else {
+						*z += m1
 					}
 				}
-				k++
+				acc <<= 1
+				n--
 			}
+			k = stop
 			if nv != 0 {
 				blk[unzig[k&127]&63] = nv
 				*nz |= 1 << min(k, 63)
@@ -516,7 +519,7 @@ func (d *decoder) acRefine(c *component, blk *[64]int16, nz *uint64, sc *scan) {
 	}
 	if d.eobrun > 0 && k <= se {
 		// only the nonzero coefficients in [k, se] get a correction bit
-		m := *nz & (^uint64(0) << uint(k)) & (^uint64(0) >> uint(63-se))
+		m := *nz & band(k, se)
 		for m != 0 {
 			j := bits.TrailingZeros64(m)
 			m &= m - 1
@@ -598,4 +601,12 @@ func (d *decoder) finish(o Options) (*Image, error) {
 		}
 	}
 	return d.convert(o), nil
+}
+
+// band is the mask of zigzag positions a..b (empty if b < a).
+func band(a, b int) uint64 {
+	if b < a {
+		return 0
+	}
+	return (^uint64(0) << uint(a)) & (^uint64(0) >> uint(63-b))
 }
