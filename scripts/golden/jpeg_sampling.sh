@@ -2,8 +2,10 @@
 # JPEG sampling-factor fixtures and their Pillow goldens: writes
 # fixtures/image/jpeg_sampling/*.jpg with our small test encoder (every
 # sampling combination libjpeg accepts, restarts, non-interleaved scans,
-# RGB/CMYK/YCCK, tiny sizes), then golden.json from Pillow 13 (.venv-image,
-# made by scripts/golden/image.sh). Used by image/internal/jpeg's tests.
+# RGB/CMYK/YCCK, tiny sizes), then jpeg_sampling.py adds Pillow-encoded
+# progressive files with restart intervals and writes golden.json from
+# Pillow 13 (.venv-image, made by scripts/golden/image.sh). Used by
+# image/internal/jpeg's tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"

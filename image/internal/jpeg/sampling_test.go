@@ -15,7 +15,8 @@ import (
 // (h1v2, h2v1, h2v2 fancy; 3:1, 4:1, 1:4 replication; chroma sampled finer
 // than luma; mixed per-component ratios; chroma ≤ 2 samples wide where the
 // fancy filters switch off; 1×1 images), restart intervals, non-interleaved
-// baseline scans, RGB (Adobe transform 0 and 'R','G','B' ids), CMYK, YCCK
+// baseline scans, progressive files with restart intervals (Pillow-encoded),
+// RGB (Adobe transform 0 and 'R','G','B' ids), CMYK, YCCK
 // and grayscale: Decode's bytes must be Pillow's, sha256-equal (tolerance
 // 0). Files and goldens: scripts/golden/jpeg_sampling.sh.
 func TestSamplingGolden(t *testing.T) {
