@@ -13,7 +13,8 @@ import (
 // with libjpeg-turbo as Pillow uses it). What it does not implement
 // (ijpeg.UnsupportedError: arithmetic coding, lossless, 12-bit, progressive
 // files that libjpeg would block-smooth) is handed to Go's image/jpeg,
-// which decodes the last case (within ±2 levels of PIL) and refuses the others.
+// which decodes the last case (not bit-exact: it neither smooths nor uses
+// libjpeg's IDCT) and refuses the others.
 
 // jpegDecoded carries an already converted JPEG through decodeImage.
 type jpegDecoded struct{ rgb *rgbImage }

@@ -208,8 +208,8 @@ func floorDiv(a, b int) int {
 // Tokenize decodes one encoded image (PNG, JPEG, GIF, BMP, TIFF, WebP),
 // applies EXIF orientation, converts to RGB (PIL convert("RGB")), resizes
 // with PIL-exact resampling, crops, and cuts patches. The uint8 resize output
-// is bit-exact with PIL for non-JPEG inputs; JPEG decoding is within ±2
-// levels of libjpeg-turbo (see docs/image.md). Errors wrap one of the
+// is bit-exact with PIL (JPEG too: our decoder matches Pillow's
+// libjpeg-turbo; lossy WebP within ±2 levels; see docs/image.md). Errors wrap one of the
 // package's sentinel errors (ErrUnsupportedFormat, ErrCorrupt,
 // ErrTooManyPixels, ErrFileTooLarge, ErrInvalidSize) or ctx.Err().
 func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) {
