@@ -440,6 +440,11 @@ def make_synthetic():
     tiff_raw("synth_tiff_rgba8_noextra.tif", b"II", 8, None, ta)
     tiff_raw("synth_tiff_rgba16_noextra.tif", b"II", 16, None, ta * 256 + lo)
     tiff_raw("synth_tiff_rgba8_corel999.tif", b"MM", 8, 999, ta)
+    # layouts x/image/tiff reads itself, pinned to PIL's rules: 16-bit RGB
+    # ("RGB;16L/B": most significant byte) and a palette TIFF (PIL writes it)
+    tiff_raw("synth_tiff_rgb16_le.tif", b"II", 16, None, (ta * 256 + lo)[..., :3])
+    tiff_raw("synth_tiff_rgb16_be.tif", b"MM", 16, None, (ta * 256 + lo)[..., :3])
+    q.save(os.path.join(FIX, "synth_tiff_palette.tif"))
 
     # JPEG-compressed TIFFs (Compression 7, JPEGTables + one abbreviated JPEG
     # per strip), written by PIL through libtiff: RGB (photometric 2) and
