@@ -224,3 +224,29 @@ func BenchmarkWebPAnimFirstFrame(b *testing.B) {
 		}
 	}
 }
+
+// TestSplitRGBA: the 4-pixel splitRGBA equals the byte-by-byte definition
+// for every length mod 4 (the tail path) and with and without alpha.
+func TestSplitRGBA(t *testing.T) {
+	for n := 0; n < 23; n++ {
+		rgba := make([]uint8, 4*n)
+		for i := range rgba {
+			rgba[i] = uint8(i*37 + 11)
+		}
+		wantRGB, wantA := make([]uint8, 3*n), make([]uint8, n)
+		for i := 0; i < n; i++ {
+			copy(wantRGB[3*i:], rgba[4*i:4*i+3])
+			wantA[i] = rgba[4*i+3]
+		}
+		rgb, a := make([]uint8, 3*n), make([]uint8, n)
+		splitRGBA(rgb, a, rgba)
+		if string(rgb) != string(wantRGB) || string(a) != string(wantA) {
+			t.Fatalf("n=%d: differs", n)
+		}
+		rgb2 := make([]uint8, 3*n)
+		splitRGBA(rgb2, nil, rgba)
+		if string(rgb2) != string(wantRGB) {
+			t.Fatalf("n=%d, no alpha: differs", n)
+		}
+	}
+}
