@@ -151,6 +151,17 @@ func TestWebPFramesErrors(t *testing.T) {
 			t.Errorf("truncated at %d: %v", cut, err)
 		}
 	}
+	// a canvas over the pixel limit is refused from the header, before any
+	// canvas is allocated (VP8X canvas 16384×16384)
+	huge := append([]byte(nil), data...)
+	v := indexChunk(huge, "VP8X")
+	copy(huge[v+12:v+18], []byte{0xff, 0x3f, 0, 0xff, 0x3f, 0})
+	if _, _, _, err := DecodeWebPFrames(huge, 1<<40, 100); !errors.Is(err, ErrTooManyPixels) {
+		t.Errorf("16384² canvas: %v", err)
+	}
+	if _, err := decodeRGB(huge, decodeOptions{maxPixels: DefaultMaxPixels, maxFileBytes: -1}); !errors.Is(err, ErrTooManyPixels) {
+		t.Errorf("decodeRGB, 16384² canvas: %v", err)
+	}
 	// a frame moved outside the canvas: first ANMF x offset (in 2-pixel units)
 	bad := append([]byte(nil), data...)
 	i := indexChunk(bad, "ANMF")
