@@ -5,7 +5,8 @@
 # sampling functions, and ffprobe. Needs python3 (3.11), ffmpeg/ffprobe and,
 # for corpus goldens, ../shared/corpus/video (TOKENFAB_SHARED overrides).
 # `video.sh --fixtures` first re-makes fixtures/video/*.{mp4,webm,gif}
-# (video_fixtures.sh). `video.sh --bench` runs the side-by-side bench (PyAV, decord, torchcodec).
+# (video_fixtures.sh). `video.sh --bench` runs the Python side of the bench (PyAV,
+# decord, torchcodec); video_bench.sh runs rounds of both sides and the medians.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VENV="$ROOT/.venv-video"

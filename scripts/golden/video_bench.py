@@ -20,9 +20,15 @@ num_ffmpeg_threads=1, torch.set_num_threads(1)); "auto" = each loader's
 automatic threading (0 threads).
 
     scripts/golden/video.sh --bench [-n RUNS] [-t THREADS] [--loaders pyav,decord,torchcodec]
+
+`--aggregate FILE` instead reads the output of rounds of the Go benchmarks
+and of this script (scripts/golden/video_bench.sh) and prints each cell's
+median over the rounds.
 """
 import argparse
+import collections
 import os
+import re
 import statistics
 import time
 
@@ -78,12 +84,38 @@ def version(name):
     return getattr(mod, "__version__", "?")
 
 
+def aggregate(path):
+    go, py, loads = collections.defaultdict(list), collections.defaultdict(list), []
+    for line in open(path):
+        m = re.match(r"(Benchmark\w+)-\d+\s+\d+\s+(\d+) ns/op\s+([\d.]+) cpu-ms/op", line)
+        if m:
+            go[m[1]].append((int(m[2]) / 1e6, float(m[3])))
+            continue
+        m = re.match(r"(\w+ [\w.]+)\s+(\w+)\s+(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+$", line)
+        if m:
+            py[(m[1], m[2], m[3], int(m[4]))].append((float(m[5]), float(m[6])))
+            continue
+        if line.startswith(("ROUND", "END")):
+            loads.append(line.split()[2])
+    med = statistics.median
+    print("load average (1 min) at each round's start and the end:", " ".join(loads))
+    print(f"{'cell':40s} {'runs':>4s} {'wall ms':>8s} {'cpu ms':>8s}")
+    for k, v in go.items():
+        print(f"{'tokenfab ' + k:40s} {len(v):4d} {med(w for w, _ in v):8.0f} {med(c for _, c in v):8.0f}")
+    for k, v in py.items():
+        name = f"{k[0]} t={k[1]} {k[2]} ({k[3]})"
+        print(f"{name:40s} {len(v):4d} {med(w for w, _ in v):8.1f} {med(c for _, c in v):8.1f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=5)
     ap.add_argument("-t", type=int, default=None, help="decoder threads (0 = auto); default: both 1 and 0")
     ap.add_argument("--loaders", default="pyav,decord,torchcodec")
+    ap.add_argument("--aggregate", metavar="FILE", help="print medians of rounds in FILE (video_bench.sh) and exit")
     a = ap.parse_args()
+    if a.aggregate:
+        return aggregate(a.aggregate)
     with av.open(CLIP) as c:
         s = c.streams.video[0]
         N = sum(1 for _ in c.demux(s) if _.size)
