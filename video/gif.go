@@ -43,6 +43,15 @@ func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
 	if w <= 0 || h <= 0 || int64(w)*int64(h) > 1<<26 {
 		return nil, errorf(ErrCorrupt, "gif: logical screen %dx%d", w, h)
 	}
+	// The limits are checked on the frames counted by walking the blocks,
+	// before DecodeAll: it holds every frame (up to the logical screen
+	// each), so a small file of many large frames of one colour (LZW
+	// compresses them ~1000:1) would otherwise take gigabytes first.
+	if n := gifDescriptors(data); n > maxFrames {
+		return nil, errorf(ErrTooLong, "%d frames > MaxSourceFrames %d", n, maxFrames)
+	} else if int64(n)*int64(w*h*3) > maxBytes {
+		return nil, errorf(ErrTooLarge, "%d gif frames of %dx%d > MaxDecodedBytes %d", n, w, h, maxBytes)
+	}
 	g, err := stdgif.DecodeAll(bytes.NewReader(data))
 	if err != nil {
 		return nil, errorf(ErrCorrupt, "gif: %v", err)
@@ -137,6 +146,55 @@ func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
 	}
 	seq.end = t
 	return seq, nil
+}
+
+// gifDescriptors counts the image descriptors of a GIF by walking its
+// blocks without decoding (header and logical screen, global colour
+// table, then extensions: label and sub-blocks; images: 10-byte
+// descriptor, local colour table, LZW code size, sub-blocks; up to the
+// trailer). A descriptor counts as soon as it is complete, even if its
+// data is cut: the decoder allocates the frame before reading the data.
+// It is an upper bound on the frames image/gif.DecodeAll allocates.
+func gifDescriptors(data []byte) int {
+	if len(data) < 13 {
+		return 0
+	}
+	p := 13
+	if data[10]&0x80 != 0 {
+		p += 3 << (data[10]&7 + 1)
+	}
+	skipSubBlocks := func(p int) int { // index after the terminator, or len(data)
+		for p < len(data) {
+			n := int(data[p])
+			p++
+			if n == 0 {
+				return p
+			}
+			p += n
+		}
+		return len(data)
+	}
+	n := 0
+	for p < len(data) {
+		switch data[p] {
+		case 0x21: // extension introducer, label, sub-blocks
+			p = skipSubBlocks(p + 2)
+		case 0x2C: // image descriptor
+			if p+10 > len(data) {
+				return n
+			}
+			n++
+			flags := data[p+9]
+			p += 10
+			if flags&0x80 != 0 {
+				p += 3 << (flags&7 + 1)
+			}
+			p = skipSubBlocks(p + 1) // after the LZW minimum code size
+		default: // trailer (0x3B), or bytes the decoder refuses
+			return n
+		}
+	}
+	return n
 }
 
 // fromSequence samples and tokenizes an already decoded sequence.
