@@ -167,6 +167,16 @@ func convertPlanes(dst []uint8, w, h int, cs int, planes []Plane) {
 		}
 		return
 	}
+	if cs == csYCbCr && planes[0].HF == 1 && planes[0].VF == 1 &&
+		planes[1].HF == 2 && planes[1].VF == 1 && planes[1].W > 2 &&
+		planes[2].HF == 2 && planes[2].VF == 1 && planes[2].W > 2 {
+		// 4:2:2: fused as well
+		y, cb, cr := newUpsampler(planes[0], w), newUpsampler(planes[1], w), newUpsampler(planes[2], w)
+		for r := 0; r < h; r++ {
+			h2v1RowRGB(dst[r*w*3:(r+1)*w*3], y.at(r, w), cb.row(r), cr.row(r))
+		}
+		return
+	}
 	ups := make([]*upsampler, len(planes))
 	for i, p := range planes {
 		ups[i] = newUpsampler(p, w)
@@ -287,6 +297,47 @@ func h2v2RowRGB(dst, yrow, cb0, cb1, cr0, cr1 []uint8) {
 	pix(x, (3*sb+pb+8)>>4, (3*sr+pr+8)>>4)
 	if x+1 < w {
 		pix(x+1, (4*sb+7)>>4, (4*sr+7)>>4)
+	}
+}
+
+// h2v1RowRGB is h2v1Row on both chroma rows fused with jpegRowToRGB,
+// len(cb) = ceil(len(yrow)/2) ≥ 2. With cb[-1] = cb[0] and cb[n] = cb[n-1],
+// h2v1Row's outputs are (3·c[i] + c[i-1] + 1)>>2 and (3·c[i] + c[i+1] + 2)>>2
+// everywhere, edges included ((4c+1)>>2 = (4c+2)>>2 = c).
+func h2v1RowRGB(dst, yrow, cb, cr []uint8) {
+	n := len(cb)
+	w := len(yrow)
+	cr = cr[:n]
+	dst = dst[:w*3]
+	pix := func(x int, b, r int32) {
+		yy := int32(yrow[x]) + 256
+		d := (*[3]uint8)(dst[x*3:])
+		d[0] = clampTab[(yy+jpegCrR[uint8(r)])&1023]
+		d[1] = clampTab[(yy+(jpegCbG[uint8(b)]+jpegCrG[uint8(r)])>>16)&1023]
+		d[2] = clampTab[(yy+jpegCbB[uint8(b)])&1023]
+	}
+	pb, pr := int32(cb[0]), int32(cr[0])
+	sb, sr := pb, pr
+	for i := 0; i < n-1; i++ {
+		nb, nr := int32(cb[i+1]), int32(cr[i+1])
+		y2 := (*[2]uint8)(yrow[2*i:])
+		d := (*[6]uint8)(dst[6*i:])
+		b, r := (3*sb+pb+1)>>2, (3*sr+pr+1)>>2
+		yy := int32(y2[0]) + 256
+		d[0] = clampTab[(yy+jpegCrR[uint8(r)])&1023]
+		d[1] = clampTab[(yy+(jpegCbG[uint8(b)]+jpegCrG[uint8(r)])>>16)&1023]
+		d[2] = clampTab[(yy+jpegCbB[uint8(b)])&1023]
+		b, r = (3*sb+nb+2)>>2, (3*sr+nr+2)>>2
+		yy = int32(y2[1]) + 256
+		d[3] = clampTab[(yy+jpegCrR[uint8(r)])&1023]
+		d[4] = clampTab[(yy+(jpegCbG[uint8(b)]+jpegCrG[uint8(r)])>>16)&1023]
+		d[5] = clampTab[(yy+jpegCbB[uint8(b)])&1023]
+		pb, pr, sb, sr = sb, sr, nb, nr
+	}
+	x := 2 * (n - 1)
+	pix(x, (3*sb+pb+1)>>2, (3*sr+pr+1)>>2)
+	if x+1 < w {
+		pix(x+1, sb, sr)
 	}
 }
 

@@ -42,6 +42,33 @@ func TestH2V2RowRGBMatchesUnfused(t *testing.T) {
 	}
 }
 
+// Same for the fused 4:2:2 row against h2v1Row + jpegRowToRGB.
+func TestH2V1RowRGBMatchesUnfused(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for it := 0; it < 2000; it++ {
+		w := 5 + rng.IntN(60)
+		n := (w + 1) / 2
+		rnd := func(k int) []uint8 {
+			b := make([]uint8, k)
+			for i := range b {
+				b[i] = uint8(rng.IntN(256))
+			}
+			return b
+		}
+		yrow, cb, cr := rnd(w), rnd(n), rnd(n)
+		cbU, crU := make([]uint8, 2*n), make([]uint8, 2*n)
+		h2v1Row(cbU, cb)
+		h2v1Row(crU, cr)
+		want := make([]uint8, w*3)
+		jpegRowToRGB(want, yrow, cbU[:w], crU[:w])
+		got := make([]uint8, w*3)
+		h2v1RowRGB(got, yrow, cb, cr)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("w=%d: fused row differs", w)
+		}
+	}
+}
+
 func BenchmarkH2V2RowRGB(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	w := 660
