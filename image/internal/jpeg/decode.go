@@ -1,6 +1,7 @@
 // Package jpeg is tokenfab's JPEG decoder: baseline (SOF0/SOF1) and
 // progressive (SOF2) Huffman-coded 8-bit files with 1, 3 or 4 components,
-// any sampling factors 1..4, restart intervals, interleaved and
+// sampling factors 1..4 in integral ratios to the largest (libjpeg refuses
+// the others too), restart intervals, interleaved and
 // non-interleaved scans. Its output is bit-exact with libjpeg-turbo 3.x as
 // Pillow uses it (JDCT_ISLOW, do_fancy_upsampling, jdcolor.c fixed-point
 // YCbCr→RGB, Adobe CMYK/YCCK delivered as Pillow's inverted "CMYK;I").
