@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -393,4 +394,31 @@ func TestRunWriteErrorIsReported(t *testing.T) {
 		t.Fatalf("summary = %+v", sum)
 	}
 	mem.AssertSize(t, 0)
+}
+
+// TestInvalidUTF8FileName: a file name that is not UTF-8 (legal on Linux)
+// must not make the part file invalid Arrow: the id and source columns
+// write its bad bytes as \xNN, and the record is tokenized.
+func TestInvalidUTF8FileName(t *testing.T) {
+	in := t.TempDir()
+	for _, name := range []string{"bad\xffname.txt", "bad\xfename.txt", "ok.txt"} {
+		if err := os.WriteFile(filepath.Join(in, name), []byte("hello"), 0o644); err != nil {
+			t.Fatal(err) // Linux file systems take any bytes but NUL and /
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Run(context.Background(), Options{Inputs: []string{in}, OutputDir: out, Modalities: []Modality{byteModality{}}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := readParts(t, out)
+	var ids []string
+	for _, r := range rows {
+		if !utf8.ValidString(r.ID) || !utf8.ValidString(r.Source) || r.Error != "" || len(r.IDs) != 5 {
+			t.Errorf("row %+v", r)
+		}
+		ids = append(ids, r.ID)
+	}
+	if got := strings.Join(ids, " "); got != `bad\xfename.txt bad\xffname.txt ok.txt` {
+		t.Errorf("ids %s", got)
+	}
 }

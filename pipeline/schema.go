@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -71,13 +73,35 @@ func str(name string, get func(r *row) string) column {
 	return column{name: name, typ: arrow.BinaryTypes.String, hf: hfString,
 		append: func(b array.Builder, r *row) {
 			if v := get(r); v != "" {
-				b.(*array.StringBuilder).Append(v)
+				b.(*array.StringBuilder).Append(utf8Name(v))
 			} else {
 				b.AppendNull()
 			}
 		},
-		size: func(r *row) int64 { return int64(len(get(r))) },
+		size: func(r *row) int64 { return int64(len(utf8Name(get(r)))) },
 	}
+}
+
+// utf8Name returns s with each byte that is not part of valid UTF-8
+// written as \xNN. Arrow strings must be UTF-8 (pyarrow, polars and
+// datasets refuse the whole file otherwise), and file names on Linux are
+// arbitrary bytes; \xNN keeps two such names distinct where U+FFFD would
+// merge them.
+func utf8Name(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 func errText(r *row) string {
