@@ -40,6 +40,29 @@ func TestShardFromFlagsAndEnv(t *testing.T) {
 			t.Errorf("%+v: got %d %d %v", c, n, i, err)
 		}
 	}
+	// An explicit --num-shards 0 or 1 overrides a Slurm array task's
+	// variables (the whole input); an explicit 4 still takes the index.
+	slurm := map[string]string{"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "4"}
+	for _, c := range []struct{ n, wantN, wantI int }{{0, 0, 0}, {1, 1, 0}, {4, 4, 1}} {
+		f := runFlags{numShards: c.n, shardIndex: -1, numShardsSet: true}
+		n, i, err := f.shard(func(k string) string { return slurm[k] })
+		if err != nil || n != c.wantN || i != c.wantI {
+			t.Errorf("explicit --num-shards %d in a Slurm array task: got %d %d %v, want %d %d", c.n, n, i, err, c.wantN, c.wantI)
+		}
+	}
+	// Through the CLI: the task's share is announced; --num-shards 0 runs everything.
+	for k, v := range slurm {
+		t.Setenv(k, v)
+	}
+	code, _, stderr := tokenize(t, "", "run", sample, "-o", filepath.Join(t.TempDir(), "a"))
+	if code != exitOK || !strings.Contains(stderr, "running shard 1 of 4 (index from SLURM_ARRAY_TASK_ID") {
+		t.Errorf("in a Slurm array task: exit %d, stderr %q", code, stderr)
+	}
+	b := filepath.Join(t.TempDir(), "b")
+	code, _, stderr = tokenize(t, "", "run", sample, "-o", b, "--num-shards", "0")
+	if _, err := os.Stat(filepath.Join(b, "part-00000.arrow")); code != exitOK || strings.Contains(stderr, "running shard") || err != nil {
+		t.Errorf("--num-shards 0 in a Slurm array task: exit %d, stderr %q, unsharded part file: %v", code, stderr, err)
+	}
 }
 
 // TestRunShardedThenFinalize runs two shards as an Indexed Job would

@@ -307,6 +307,8 @@ type runFlags struct {
 	batchMiB                   int
 	maxFileSize, maxRecordSize string
 	numShards, shardIndex      int
+	numShardsSet               bool   // --num-shards was given (0 and 1 then ignore the environment)
+	shardFrom                  string // the variable the shard index came from, if not --shard-index
 	pack                       int
 	tokenDType                 string
 }
@@ -323,9 +325,14 @@ var shardEnvs = []struct{ index, count, first string }{
 const numShardsEnv = "TOKENFAB_NUM_SHARDS"
 
 // shard resolves --num-shards/--shard-index from the flags, then the
-// environment (flags win). 0 shards: an unsharded job.
+// environment (flags win). 0 shards: an unsharded job. An explicit
+// --num-shards 0 or 1 ignores the schedulers' variables, so a job started
+// inside a Slurm array task can still run the whole input.
 func (f *runFlags) shard(getenv func(string) string) (n, i int, err error) {
 	n, i = f.numShards, f.shardIndex
+	if f.numShardsSet && n <= 1 {
+		getenv = func(string) string { return "" }
+	}
 	atoi := func(name string) (int, bool, error) {
 		v := getenv(name)
 		if v == "" {
@@ -363,6 +370,7 @@ func (f *runFlags) shard(getenv func(string) string) (n, i int, err error) {
 			return 0, 0, err
 		}
 		i, from = x-first, e.index
+		f.shardFrom = e.index
 		if c, ok, err := atoi(e.count); err != nil {
 			return 0, 0, err
 		} else if ok && n == 0 {
@@ -482,6 +490,7 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	if f.maxErrors < -1 {
 		return usagef("--max-errors %d: use -1 (no limit) or N >= 0", f.maxErrors)
 	}
+	f.numShardsSet = cmd.Flags().Changed("num-shards")
 	numShards, shardIndex, err := f.shard(os.Getenv)
 	if err != nil {
 		return err
@@ -532,6 +541,16 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	prog := newProgress(cmd.ErrOrStderr(), f.logFormat)
 	if !f.quiet {
 		opts.Progress = prog.update
+	}
+	if f.shardFrom != "" && !f.quiet {
+		// A scheduler's variable chose this task's share: say so, since
+		// the same command outside the array would run everything.
+		msg := fmt.Sprintf("running shard %d of %d (index from %s; --num-shards 0 runs the whole input)", shardIndex, numShards, f.shardFrom)
+		if prog.log != nil {
+			prog.log.Info(prog.msg("shard", msg), "shard", shardIndex, "shards", numShards, "from", f.shardFrom)
+		} else {
+			fmt.Fprintf(cmd.ErrOrStderr(), "tokenize: %s\n", msg)
+		}
 	}
 	sum, err := pipeline.Run(cmd.Context(), opts)
 	prog.done()
