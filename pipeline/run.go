@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -416,7 +417,30 @@ func prepareOutput(dir outDir, overwrite bool) error {
 		return configErr("output directory %s already holds %d output files (%s…); pass --overwrite to replace them or choose another -o",
 			dir, len(old), old[0])
 	}
-	for _, name := range old {
+	// A finalized (or sharded) job's flags go first, _SUCCESS before
+	// anything it vouches for: a crash half-way through the overwrite must
+	// never leave a directory that claims to be complete.
+	var flags []string
+	for _, name := range []string{SuccessName, ManifestName, "state.json", "dataset_info.json"} {
+		if slices.Contains(ents, name) {
+			flags = append(flags, name)
+		}
+	}
+	for _, name := range ents {
+		if strings.HasPrefix(name, "_SUMMARY-") && strings.HasSuffix(name, ".json") { // shard summaries
+			flags = append(flags, name)
+		}
+	}
+	done, err := dir.list(DoneDir)
+	if err != nil {
+		return err
+	}
+	for _, name := range done {
+		if !strings.HasPrefix(name, ".") { // another process's shard lock is not ours to remove
+			flags = append(flags, DoneDir+"/"+name)
+		}
+	}
+	for _, name := range append(flags, old...) {
 		if err := dir.remove(name); err != nil {
 			return configErr("removing old output %s: %v", name, err)
 		}

@@ -176,3 +176,45 @@ func TestShardOfIsContiguousAndBalanced(t *testing.T) {
 		t.Fatalf("empty files: %v", got)
 	}
 }
+
+// TestOverwriteFinalizedShardedDir: an unsharded --overwrite run into a
+// finalized sharded directory removes the old job's _SUCCESS, manifest and
+// markers along with its part files, so nothing claims the old job is
+// complete.
+func TestOverwriteFinalizedShardedDir(t *testing.T) {
+	sample := filepath.Join(testenv.Root(), "fixtures", "sample")
+	out := filepath.Join(t.TempDir(), "out")
+	for i := range 2 {
+		if _, err := Run(context.Background(), Options{Inputs: []string{sample}, OutputDir: out,
+			Modalities: []Modality{byteModality{}}, NumShards: 2, ShardIndex: i, Format: FormatArrowStream}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Finalize(out, LayoutHF); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), Options{Inputs: []string{sample}, OutputDir: out,
+		Modalities: []Modality{byteModality{}}}); err == nil || !strings.Contains(err.Error(), "--overwrite") {
+		t.Fatalf("rerun without overwrite: %v", err)
+	}
+	if _, err := Run(context.Background(), Options{Inputs: []string{sample}, OutputDir: out, Overwrite: true,
+		Modalities: []Modality{byteModality{}}}); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+			rel, _ := filepath.Rel(out, p)
+			left = append(left, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if got := strings.Join(left, " "); got != "_SUMMARY.json part-00000.arrow" {
+		t.Fatalf("after the overwrite: %s", got)
+	}
+	// The directory is now an unsharded job's: finalize says so, instead of
+	// tripping over the old manifest's missing files.
+	if _, err := Finalize(out, LayoutPlain); err == nil || !strings.Contains(err.Error(), "needs no finalize") {
+		t.Fatalf("finalize of the new output: %v", err)
+	}
+}
