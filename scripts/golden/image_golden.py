@@ -347,16 +347,19 @@ def make_synthetic():
             i += 8 + n + (n & 1)
         return out
 
-    def webp_anim(name, cw, ch, alpha_flag, frames):
+    def webp_anim(name, cw, ch, alpha_flag, frames, exif=None):
         chunk = lambda t, d: t + struct.pack("<I", len(d)) + d + (b"\0" if len(d) & 1 else b"")
         le24 = lambda v: struct.pack("<I", v)[:3]
-        body = chunk(b"VP8X", bytes([0x02 | (0x10 if alpha_flag else 0), 0, 0, 0]) + le24(cw - 1) + le24(ch - 1))
+        flags = 0x02 | (0x10 if alpha_flag else 0) | (0x08 if exif else 0)
+        body = chunk(b"VP8X", bytes([flags, 0, 0, 0]) + le24(cw - 1) + le24(ch - 1))
         body += chunk(b"ANIM", bytes([10, 20, 30, 255]) + struct.pack("<H", 0))
         for arr, x, y, dur, blend, dispose, lossless in frames:
             h, w = arr.shape[:2]
             hdr = le24(x // 2) + le24(y // 2) + le24(w - 1) + le24(h - 1) + le24(dur)
             hdr += bytes([(0 if blend else 2) | (1 if dispose else 0)])
             body += chunk(b"ANMF", hdr + anmf_bitstream(arr, lossless))
+        if exif:
+            body += chunk(b"EXIF", exif)  # after the frames, as the container spec orders it
         with open(os.path.join(FIX, name), "wb") as f:
             f.write(b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body)
 
@@ -386,6 +389,12 @@ def make_synthetic():
         (with_alpha(smooth(20, 24, 2), a_ramp[::-1]), 12, 6, 40, True, False, False),
         (with_alpha(smooth(12, 16, 3), a_ramp[:12, :16]), 30, 18, 40, True, False, True),  # lossless frame in a lossy file
     ])
+    ex6 = Image.Exif()
+    ex6[0x0112] = 6
+    webp_anim("synth_anim_exif6.webp", 40, 30, True, [
+        (rgba_frame(16, 20, 7), 4, 6, 30, True, False, True),
+        (rgba_frame(10, 12, 8), 20, 10, 30, True, False, True),
+    ], exif=ex6.tobytes())
     webp_anim("synth_anim_noalpha.webp", 32, 24, False, [
         (smooth(16, 20, 0), 6, 4, 100, False, False, True),      # canvas outside: black (PIL mode RGB)
         (smooth(24, 32, 1), 0, 0, 100, False, False, True),
