@@ -49,6 +49,7 @@ type Frame struct {
 	mainDataBits *bits.Bits
 	store        [2][32][18]float32
 	v_vec        [2][1024]float32
+	voff         [2]int // tokenfab: v_vec is a ring; its newest 64 values start here
 }
 
 type FullReader interface {
@@ -110,6 +111,7 @@ func Read(source FullReader, position int64, prev *Frame) (frame *Frame, startPo
 	if prev != nil {
 		nf.store = prev.store
 		nf.v_vec = prev.v_vec
+		nf.voff = prev.voff
 	}
 	return nf, pos, nil
 }
@@ -478,6 +480,7 @@ func (f *Frame) antialias(gr int, ch int) {
 }
 
 func (f *Frame) hybridSynthesis(gr int, ch int) {
+	var rawout [36]float32
 	// Loop through all 32 subbands
 	for sb := 0; sb < 32; sb++ {
 		// Determine blocktype for this subband
@@ -486,12 +489,8 @@ func (f *Frame) hybridSynthesis(gr int, ch int) {
 			(f.sideInfo.MixedBlockFlag[gr][ch] == 1) && (sb < 2) {
 			bt = 0
 		}
-		// Do the inverse modified DCT and windowing
-		in := make([]float32, 18)
-		for i := range in {
-			in[i] = f.mainData.Is[gr][ch][sb*18+i]
-		}
-		rawout := imdct.Win(in, bt)
+		// Do the inverse modified DCT and windowing (tokenfab: no copies)
+		imdct.Win(f.mainData.Is[gr][ch][sb*18:sb*18+18], bt, &rawout)
 		// Overlapp add with stored vector into main_data vector
 		for i := 0; i < 18; i++ {
 			f.mainData.Is[gr][ch][sb*18+i] = rawout[i] + f.store[ch][sb][i]
@@ -659,55 +658,53 @@ var synthDtbl = [512]float32{
 	0.000015259, 0.000015259, 0.000015259, 0.000015259,
 }
 
+// subbandSynthesis runs the polyphase synthesis filter bank on one
+// granule of one channel. tokenfab: v_vec is a ring buffer (upstream shifts
+// its 1024 values by 64 and copies it twice per 32 samples), the windowing
+// and the 16-term sums are one loop over it, and the 64×32 matrix product
+// uses its row symmetries: rows i and 32−i are negatives of each other
+// (angles sum to (2j+1)π), rows i and 96−i equal (angles sum to
+// (2j+1)·2π), so 33 of the 64 rows are computed. Same float32 products
+// and sums, in the same order, as upstream.
 func (f *Frame) subbandSynthesis(gr int, ch int, out []float32) {
-	u_vec := make([]float32, 512)
-	s_vec := make([]float32, 32)
-
+	var s_vec [32]float32
 	nch := f.header.NumberOfChannels()
-	// Setup the n_win windowing vector and the v_vec intermediate vector
+	d := &f.mainData.Is[gr][ch]
+	v := &f.v_vec[ch]
 	for ss := 0; ss < 18; ss++ { // Loop through 18 samples in 32 subbands
-		copy(f.v_vec[ch][64:1024], f.v_vec[ch][0:1024-64])
-		d := f.mainData.Is[gr][ch]
+		off := (f.voff[ch] - 64) & 1023
+		f.voff[ch] = off
 		for i := 0; i < 32; i++ { // Copy next 32 time samples to a temp vector
 			s_vec[i] = d[i*18+ss]
 		}
-		// Matrix multiply input with n_win[][] matrix. tokenfab: rows i
-		// and 32−i are negatives of each other (angles sum to (2j+1)π),
-		// rows i and 96−i equal (angles sum to (2j+1)·2π), so 33 of the
-		// 64 rows are computed (upstream: all 64).
-		vv := &f.v_vec[ch]
+		nv := v[off : off+64]
 		for i := 0; i <= 16; i++ {
 			sum := float32(0)
-			for j := 0; j < 32; j++ {
-				sum += synthNWin[i][j] * s_vec[j]
+			w := &synthNWin[i]
+			for j, x := range &s_vec {
+				sum += w[j] * x
 			}
-			vv[i] = sum
-			vv[32-i] = -sum
+			nv[i] = sum
+			nv[32-i] = -sum
 		}
 		for i := 48; i < 64; i++ {
 			sum := float32(0)
-			for j := 0; j < 32; j++ {
-				sum += synthNWin[i][j] * s_vec[j]
+			w := &synthNWin[i]
+			for j, x := range &s_vec {
+				sum += w[j] * x
 			}
-			vv[i] = sum
+			nv[i] = sum
 			if i > 48 {
-				vv[96-i] = sum
+				nv[96-i] = sum
 			}
 		}
-		v := f.v_vec[ch]
-		for i := 0; i < 512; i += 64 { // Build the U vector
-			copy(u_vec[i:i+32], v[(i<<1):(i<<1)+32])
-			copy(u_vec[i+32:i+64], v[(i<<1)+96:(i<<1)+128])
-		}
-		for i := 0; i < 512; i++ { // Window by u_vec[i] with synthDtbl[i]
-			u_vec[i] *= synthDtbl[i]
-		}
-		for i := 0; i < 32; i++ { // Calc 32 samples,store in outdata vector
+		// Sample 32*ss+i is the sum over j of U[32j+i]·D[32j+i], where
+		// U[32j+i] = V[128(j/2) + 96(j%2) + i] (upstream builds U).
+		for i := 0; i < 32; i++ {
 			sum := float32(0)
-			for j := 0; j < 512; j += 32 {
-				sum += u_vec[j+i]
+			for j := 0; j < 16; j++ {
+				sum += v[(off+(j>>1)*128+(j&1)*96+i)&1023] * synthDtbl[j*32+i]
 			}
-			// sum is time sample 32*ss+i.
 			idx := 2 * (32*ss + i)
 			if nch == 1 {
 				// We always run in stereo mode and duplicate channels here for mono.

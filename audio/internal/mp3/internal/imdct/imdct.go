@@ -81,8 +81,13 @@ func init() {
 	}
 }
 
-func Win(in []float32, blockType int) []float32 {
-	out := make([]float32, 36)
+// Win writes the windowed IMDCT of the 18 values of in to out.
+// tokenfab: into the caller's array (upstream allocates 36 values per
+// call), and a long block computes 18 of its 36 outputs: rows p and 17−p
+// of cosN36 are negatives of each other (angles sum to (2m+1)π), rows p
+// and 53−p equal (angles sum to (2m+1)·2π).
+func Win(in []float32, blockType int, out *[36]float32) {
+	*out = [36]float32{}
 	if blockType == 2 {
 		iwd := imdctWinData[blockType]
 		const N = 12
@@ -95,16 +100,24 @@ func Win(in []float32, blockType int) []float32 {
 				out[6*i+p+6] += sum * iwd[p]
 			}
 		}
-		return out
+		return
 	}
-	const N = 36
-	iwd := imdctWinData[blockType]
-	for p := 0; p < N; p++ {
+	iwd := &imdctWinData[blockType]
+	in = in[:18]
+	for p := 0; p < 9; p++ {
 		sum := float32(0.0)
-		for m := 0; m < N/2; m++ {
+		for m := 0; m < 18; m++ {
 			sum += in[m] * cosN36[m][p]
 		}
 		out[p] = sum * iwd[p]
+		out[17-p] = -sum * iwd[17-p]
 	}
-	return out
+	for p := 18; p < 27; p++ {
+		sum := float32(0.0)
+		for m := 0; m < 18; m++ {
+			sum += in[m] * cosN36[m][p]
+		}
+		out[p] = sum * iwd[p]
+		out[53-p] = sum * iwd[53-p]
+	}
 }
