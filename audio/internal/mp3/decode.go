@@ -27,8 +27,10 @@
 //     the input) are dropped;
 //   - the antialias, intensity-stereo and synthesis-window constants come
 //     from their definitions instead of 6- or 9-decimal literals;
-//   - speed: 2^(x/4) by table instead of math.Pow per sample, and the
-//     synthesis matrix product uses its row symmetries;
+//   - speed: 2^(x/4) by table instead of math.Pow per sample; the
+//     synthesis matrix product uses its row symmetries and its V vector is
+//     a ring fused with the windowing; the IMDCT computes half its outputs
+//     by symmetry into the caller's array;
 //   - keyed struct literals (go vet).
 //
 // docs/dependencies.md records why and what it measured.
