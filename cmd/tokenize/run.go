@@ -562,11 +562,21 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "tokenize: shard %d of %d is already done (its marker %s/part-%05d.json validated); nothing to do\n",
 			sum.Shard.Index, sum.Shard.Count, pipeline.DoneDir, sum.Shard.Index)
 	case sum != nil && !f.quiet && prog.log != nil:
-		prog.summary(sum)
+		prog.summary(sum, units(opts.Modalities))
 	case sum != nil && !f.quiet:
-		report(cmd.ErrOrStderr(), sum)
+		report(cmd.ErrOrStderr(), sum, units(opts.Modalities))
 	}
 	return err
+}
+
+// units names what num_tokens counts for each registered modality.
+func units(mods []pipeline.Modality) map[string]string {
+	u := map[string]string{}
+	for _, m := range mods {
+		desc, _ := m.Describe()["num_tokens"].(string)
+		u[m.Name()] = unitOf(m.Name(), desc)
+	}
+	return u
 }
 
 // parseSize reads a byte size: a number with an optional unit (B, KB, MB,
@@ -639,10 +649,9 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // summary logs the end-of-job summary: one "done" (or "stopped") record,
 // then one "errors" record per error kind.
-func (p *progress) summary(s *pipeline.Summary) {
-	var b strings.Builder
-	report(&b, s)
-	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+func (p *progress) summary(s *pipeline.Summary, units map[string]string) {
+	// slog quotes a message with line breaks itself (as \n): no escaping here.
+	head, kinds := reportLines(s, units, func(s string) string { return s })
 	event := "done"
 	attrs := []any{"records", s.Records, "rows", s.Rows, "tokens", s.Tokens, "errors", s.Errors.Total,
 		"files", len(s.Files), "bytes_in", s.BytesIn, "bytes_out", s.BytesOut, "wall_seconds", round2(s.WallSeconds),
@@ -652,19 +661,14 @@ func (p *progress) summary(s *pipeline.Summary) {
 		event = "stopped"
 		attrs = append(attrs, "stopped", s.Stopped)
 	}
-	p.log.Info(p.msg(event, strings.TrimPrefix(lines[0], "tokenize: ")), attrs...)
-	kinds := make([]string, 0, len(s.Errors.ByKind))
-	for k := range s.Errors.ByKind {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for i, k := range kinds {
-		ks := s.Errors.ByKind[k]
-		a := []any{"kind", k, "count", ks.Count}
+	p.log.Info(p.msg(event, strings.TrimPrefix(head, "tokenize: ")), attrs...)
+	for _, k := range kinds {
+		ks := s.Errors.ByKind[k.kind]
+		a := []any{"kind", k.kind, "count", ks.Count}
 		if len(ks.Examples) > 0 {
 			a = append(a, "first_source", ks.Examples[0].Source, "first_id", ks.Examples[0].ID, "first_message", ks.Examples[0].Message)
 		}
-		p.log.Warn(p.msg("errors", strings.TrimSpace(lines[1+i])), a...)
+		p.log.Warn(p.msg("errors", k.line), a...)
 	}
 }
 
@@ -718,27 +722,115 @@ func plural(n int64, noun string) string {
 	return strconv.FormatInt(n, 10) + " " + noun + "s"
 }
 
-// report prints the end-of-job summary on stderr.
-func report(w io.Writer, s *pipeline.Summary) {
+// oneLine escapes line breaks so that a message (an ffmpeg error of several
+// lines, say) stays on its one report or log line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`).Replace(s)
+}
+
+// kindLine is the report line of one error kind.
+type kindLine struct{ kind, line string }
+
+// unitOf names what num_tokens counts for a modality, from its Describe()
+// "num_tokens" (docs/pipeline.md, the num_tokens column): text ids, image
+// patches (LLM tokens after the merge for Qwen), audio mel frames (patches
+// for ast), video patches or LLM tokens.
+func unitOf(modality, desc string) string {
+	switch {
+	case modality == "text":
+		return "ids"
+	case desc == "frames":
+		return "mel frames"
+	case desc == "patches":
+		return "patches"
+	case strings.Contains(desc, "LLM tokens"):
+		return "LLM tokens"
+	case strings.HasPrefix(desc, "grid_h*(grid_w+1)"):
+		return "patches+row ends"
+	case strings.HasPrefix(desc, "image pixels"):
+		return "pixels"
+	}
+	return "tokens"
+}
+
+// modalityTokens is "text 120 ids, image 392 patches": the per-modality
+// parts of a token total, whose units differ, in a fixed order.
+func modalityTokens(tokens map[string]int64, units map[string]string) string {
+	var parts []string
+	names := make([]string, 0, len(tokens))
+	for m := range tokens {
+		names = append(names, m)
+	}
+	order := map[string]int{"text": 0, "image": 1, "audio": 2, "video": 3}
+	sort.Slice(names, func(i, j int) bool {
+		oi, ok := order[names[i]]
+		if !ok {
+			oi = len(order)
+		}
+		oj, ok := order[names[j]]
+		if !ok {
+			oj = len(order)
+		}
+		return oi < oj || oi == oj && names[i] < names[j]
+	})
+	for _, m := range names {
+		if tokens[m] == 0 && m != "text" {
+			continue
+		}
+		unit := units[m]
+		if unit == "" {
+			unit = unitOf(m, "")
+		}
+		parts = append(parts, fmt.Sprintf("%s %d %s", m, tokens[m], unit))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// reportLines is the end-of-job summary: the head line, then one line per
+// error kind (sorted), each a single line whatever the messages hold.
+// esc makes a message one line (oneLine) where nothing else does.
+func reportLines(s *pipeline.Summary, units map[string]string, esc func(string) string) (string, []kindLine) {
 	state := "done"
 	if !s.Completed {
 		state = "stopped (" + s.Stopped + ")"
 	}
-	fmt.Fprintf(w, "tokenize: %s: %s, %s, %s, %s; %s, %.1f MB in %.2fs (%.1f MB/s, %.0f tokens/s) -> %s\n",
-		state, plural(s.Records, "record"), plural(s.Rows, "row"), plural(s.Tokens, "token"), plural(s.Errors.Total, "error"),
-		plural(int64(len(s.Files)), "file"), float64(s.BytesOut)/1e6,
+	tokens := plural(s.Tokens, "token")
+	per := map[string]int64{}
+	for m, ms := range s.Modalities {
+		if m != "unknown" {
+			per[m] = ms.Tokens
+		}
+	}
+	if mt := modalityTokens(per, units); mt != "" {
+		tokens += " (" + mt + ")"
+	}
+	// Bytes in and out are both named: the rate is of bytes in.
+	head := fmt.Sprintf("tokenize: %s: %s, %s, %s, %s; %s, %.2f MB in -> %.2f MB out in %.2f s (%.1f MB/s in, %.0f tokens/s) -> %s",
+		state, plural(s.Records, "record"), plural(s.Rows, "row"), tokens, plural(s.Errors.Total, "error"),
+		plural(int64(len(s.Files)), "file"), float64(s.BytesIn)/1e6, float64(s.BytesOut)/1e6,
 		s.WallSeconds, s.MBPerSecond, s.TokensPerSecond, s.Output)
 	kinds := make([]string, 0, len(s.Errors.ByKind))
 	for k := range s.Errors.ByKind {
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
+	var lines []kindLine
 	for _, k := range kinds {
 		ks := s.Errors.ByKind[k]
-		fmt.Fprintf(w, "  %s: %d", k, ks.Count)
+		line := fmt.Sprintf("%s: %d", k, ks.Count)
 		if len(ks.Examples) > 0 {
-			fmt.Fprintf(w, " (first: %s: %s)", ks.Examples[0].Source, ks.Examples[0].Message)
+			line += fmt.Sprintf(" (first: %s: %s)", esc(ks.Examples[0].Source), esc(ks.Examples[0].Message))
 		}
-		fmt.Fprintln(w)
+		lines = append(lines, kindLine{k, line})
+	}
+	return head, lines
+}
+
+// report prints the end-of-job summary on stderr.
+func report(w io.Writer, s *pipeline.Summary, units map[string]string) {
+	head, kinds := reportLines(s, units, oneLine)
+	fmt.Fprintln(w, head)
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  %s\n", k.line)
 	}
 }
