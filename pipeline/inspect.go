@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -28,8 +29,14 @@ type FileReport struct {
 	// error's prefix before ": ").
 	Errors       int64            `json:"errors"`
 	ErrorsByKind map[string]int64 `json:"errors_by_kind"`
-	// Tokens summarises num_tokens over rows where it is not null.
+	// Tokens summarises num_tokens over rows where it is not null (for
+	// --pack output, which has no num_tokens, the length column: real ids
+	// per packed row, padding excluded).
 	Tokens TokenStats `json:"tokens"`
+	// TokensByModality splits Tokens.Total by the modality column (units
+	// differ: text ids, image patches, audio mel frames…; "text" for
+	// packed rows).
+	TokensByModality map[string]int64 `json:"tokens_by_modality"`
 }
 
 // ColumnReport is one schema field.
@@ -68,12 +75,16 @@ func Inspect(path string) (*FileReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory; pass a part file, e.g. %s", path, filepath.Join(path, "part-00000.arrow"))
+	}
 	magic := make([]byte, len(arrowFileMagic))
 	n, _ := io.ReadFull(f, magic)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	rep := &FileReport{Path: path, Bytes: st.Size(), Metadata: map[string]string{}, ErrorsByKind: map[string]int64{}}
+	rep := &FileReport{Path: path, Bytes: st.Size(), Metadata: map[string]string{}, ErrorsByKind: map[string]int64{},
+		TokensByModality: map[string]int64{}}
 	mem := memory.NewGoAllocator()
 	var tokens []int64
 	visit := func(rec arrow.RecordBatch) {
@@ -137,14 +148,31 @@ func (rep *FileReport) scan(rec arrow.RecordBatch, tokens []int64) []int64 {
 			}
 		}
 	}
+	var mod *array.String
+	if idx := sc.FieldIndices("modality"); len(idx) > 0 {
+		mod, _ = rec.Column(idx[0]).(*array.String)
+	}
+	// num_tokens, or for packed rows (no num_tokens) their length.
+	col, packed := (*array.Int32)(nil), false
 	if idx := sc.FieldIndices("num_tokens"); len(idx) > 0 {
-		if col, ok := rec.Column(idx[0]).(*array.Int32); ok {
-			for i := 0; i < col.Len(); i++ {
-				if col.IsValid(i) {
-					tokens = append(tokens, int64(col.Value(i)))
-				}
+		col, _ = rec.Column(idx[0]).(*array.Int32)
+	} else if idx := sc.FieldIndices("length"); len(idx) > 0 {
+		col, _ = rec.Column(idx[0]).(*array.Int32)
+		packed = col != nil
+	}
+	for i := 0; col != nil && i < col.Len(); i++ {
+		if !col.IsValid(i) {
+			continue
+		}
+		tokens = append(tokens, int64(col.Value(i)))
+		m := "text"
+		if !packed {
+			m = "unknown"
+			if mod != nil && mod.IsValid(i) {
+				m = mod.Value(i)
 			}
 		}
+		rep.TokensByModality[m] += int64(col.Value(i))
 	}
 	return tokens
 }

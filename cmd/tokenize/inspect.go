@@ -109,6 +109,39 @@ func printReport(w io.Writer, r *pipeline.FileReport) {
 		fmt.Fprintf(w, "  %s: %d\n", k, r.ErrorsByKind[k])
 	}
 	t := r.Tokens
-	fmt.Fprintf(w, "tokens: total %d over %d rows; mean %.1f, min %d, p50 %d, p99 %d, max %d\n",
-		t.Total, t.Rows, t.Mean, t.Min, t.P50, t.P99, t.Max)
+	what := "num_tokens"
+	if _, ok := r.Metadata["tokenfab"]; ok && !hasColumn(r, "num_tokens") && hasColumn(r, "length") {
+		what = "packed length" // --pack: real ids per row, padding excluded
+	}
+	fmt.Fprintf(w, "tokens (%s): total %d over %d rows; mean %.1f, min %d, p50 %d, p99 %d, max %d\n",
+		what, t.Total, t.Rows, t.Mean, t.Min, t.P50, t.P99, t.Max)
+	if len(r.TokensByModality) > 0 {
+		fmt.Fprintf(w, "  by modality: %s\n", modalityTokens(r.TokensByModality, metadataUnits(r.Metadata["tokenfab"])))
+	}
+}
+
+func hasColumn(r *pipeline.FileReport, name string) bool {
+	for _, c := range r.Columns {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// metadataUnits reads what num_tokens counts per modality from the
+// tokenfab schema metadata (tokenizers.M.num_tokens).
+func metadataUnits(meta string) map[string]string {
+	var md struct {
+		Tokenizers map[string]map[string]any `json:"tokenizers"`
+	}
+	u := map[string]string{}
+	if json.Unmarshal([]byte(meta), &md) != nil {
+		return u
+	}
+	for m, d := range md.Tokenizers {
+		desc, _ := d["num_tokens"].(string)
+		u[m] = unitOf(m, desc)
+	}
+	return u
 }

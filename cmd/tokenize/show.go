@@ -41,6 +41,9 @@ PNG embedded for non-text rows). FILE may be an s3://, azblob:// (or, with
   tokenize show out/part-00000.arrow --row 0 -o row0.html`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("row") {
+				return usagef("--row N is required: the row to render (0-based; tokenize inspect %s gives the row count)", args[0])
+			}
 			ext := strings.ToLower(filepath.Ext(out))
 			if out == "" || (ext != ".png" && ext != ".html") {
 				return usagef("-o must name a .png or .html file")
@@ -50,6 +53,9 @@ PNG embedded for non-text rows). FILE may be an s3://, azblob:// (or, with
 				return err
 			}
 			defer cleanup()
+			if st, err := os.Stat(file); err == nil && st.IsDir() { // as inspect says it: exit 1
+				return inputError{fmt.Errorf("%s is a directory; pass a part file, e.g. %s", args[0], filepath.Join(args[0], "part-00000.arrow"))}
+			}
 			r, err := rpt.ReadRow(file, rowN)
 			if err != nil {
 				return showErr(err)
@@ -93,7 +99,7 @@ PNG embedded for non-text rows). FILE may be an s3://, azblob:// (or, with
 			return nil
 		},
 	}
-	c.Flags().IntVar(&rowN, "row", 0, "row number (0-based)")
+	c.Flags().IntVar(&rowN, "row", 0, "row number (0-based; required)")
 	c.Flags().StringVarP(&out, "output", "o", "", "output file: .png or .html")
 	c.Flags().BoolVar(&grid, "grid", false, "draw the patch grid over images and video frames")
 	return c
