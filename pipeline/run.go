@@ -313,6 +313,9 @@ func (o Options) withDefaults() (Options, map[string]Modality, error) {
 	if o.PackLength > 0 && o.Format == FormatMegatron { // before the token dtype checks, which would misname the problem
 		return o, nil, configErr("--pack does not apply to --format megatron: Megatron packs documents into --seq-length samples itself")
 	}
+	if o.TokenDType != "" && o.TokenDType != TokenInt32 && o.TokenDType != TokenUint16 { // name the bad value before where it applies
+		return o, nil, configErr("--token-dtype %q: want int32 or uint16 (with --pack L or --format megatron)", o.TokenDType)
+	}
 	if o.TokenDType == "" && o.Format != FormatMegatron { // megatron: chosen by megatronConfig
 		o.TokenDType = TokenInt32
 	} else if o.PackLength == 0 && o.Format != FormatMegatron {

@@ -272,9 +272,14 @@ func TestRunAudioFlags(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--audio-preset", "wav2vec"}, `--audio-preset "wav2vec": want whisper-80, whisper-128, ast, log-mel`},
-		{[]string{"--sample-rate", "8000"}, "configure the log-mel preset only"},
-		{[]string{"--audio-preset", "ast", "--n-mels", "64"}, "configure the log-mel preset only"},
-		{[]string{"--audio-preset", "log-mel", "--n-mels", "-3"}, "want positive numbers"},
+		{[]string{"--sample-rate", "8000"}, "--sample-rate configures the log-mel preset only; whisper-80 fixes 16000 Hz"},
+		{[]string{"--audio-preset", "ast", "--n-mels", "64"}, "--n-mels configures the log-mel preset only; ast fixes"},
+		// Given is what counts: 0 is refused as -1 is (it was silently ignored).
+		{[]string{"--n-mels", "0"}, "--n-mels configures the log-mel preset only; whisper-80 fixes"},
+		{[]string{"--sample-rate", "-1"}, "--sample-rate configures the log-mel preset only; whisper-80 fixes"},
+		{[]string{"--audio-preset", "log-mel", "--n-mels", "-3"}, "--n-mels -3: want a positive number"},
+		{[]string{"--audio-preset", "log-mel", "--n-mels", "0"}, "--n-mels 0: want a positive number"},
+		{[]string{"--audio-preset", "log-mel", "--sample-rate", "-1"}, "--sample-rate -1: want a positive number"},
 		{[]string{"--audio-preset", "log-mel", "--sample-rate", "100"}, "LogMel.SampleRate"},
 		{[]string{"--max-duration", "0s"}, "want a positive duration"},
 		{[]string{"--max-duration", "ten"}, "invalid argument"},

@@ -77,7 +77,7 @@ func (f *textFlags) tokenizer() (*text.Tokenizer, error) {
 		cfg.SpecialTokens = map[string]int32{}
 		for k, v := range f.specialTokens {
 			if v < 0 || v > 1<<31-1 {
-				return nil, usagef("--special-token %s=%d: the id must fit int32", k, v)
+				return nil, usagef("--special-token %s=%d: the id must be >= 0 and at most %d (int32)", k, v, int32(math.MaxInt32))
 			}
 			cfg.SpecialTokens[k] = int32(v)
 		}
@@ -217,6 +217,7 @@ func (f *imageFlags) tokenizer() (*image.Tokenizer, error) {
 
 // audioFlags configure the audio tokenizer of `run`.
 type audioFlags struct {
+	fl                *pflag.FlagSet // to tell which flags were given
 	preset, longAudio string
 	decoder           string
 	sampleRate, nMels int
@@ -240,6 +241,7 @@ const defaultMaxDuration = time.Hour
 var audioPresets = []string{audio.PresetWhisper80, audio.PresetWhisper128, audio.PresetAST, audio.PresetLogMel}
 
 func (f *audioFlags) register(fl *pflag.FlagSet) {
+	f.fl = fl
 	fl.StringVar(&f.preset, "audio-preset", defaultAudioPreset,
 		"audio preset: "+strings.Join(audioPresets, "|")+" (whisper-80: Whisper's log-mel, 80 mels, 30-s chunks of 3000 frames)")
 	fl.StringVar(&f.longAudio, "long-audio", "chunk", "whisper presets, audio over 30 s: chunk (every 30-s chunk, one row) or truncate (the first 30 s, HF's default)")
@@ -255,11 +257,22 @@ func (f *audioFlags) tokenizer() (*audio.Tokenizer, error) {
 	if !slices.Contains(audioPresets, f.preset) {
 		return nil, usagef("--audio-preset %q: want %s", f.preset, strings.Join(audioPresets, ", "))
 	}
-	if f.preset != audio.PresetLogMel && (f.sampleRate != 0 || f.nMels != 0) {
-		return nil, usagef("--sample-rate and --n-mels configure the log-mel preset only; %s fixes 16000 Hz and its mel bands", f.preset)
-	}
-	if f.sampleRate < 0 || f.nMels < 0 {
-		return nil, usagef("--sample-rate %d / --n-mels %d: want positive numbers", f.sampleRate, f.nMels)
+	// Given is what counts (not the value): --n-mels 0 with whisper is
+	// refused as --sample-rate -1 is, not silently ignored.
+	changed := func(name string) bool { return f.fl != nil && f.fl.Changed(name) }
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"sample-rate", f.sampleRate}, {"n-mels", f.nMels}} {
+		if !changed(c.name) && c.v == 0 {
+			continue
+		}
+		if f.preset != audio.PresetLogMel {
+			return nil, usagef("--%s configures the log-mel preset only; %s fixes 16000 Hz and its mel bands (leave --%s out, or use --audio-preset log-mel)", c.name, f.preset, c.name)
+		}
+		if c.v <= 0 {
+			return nil, usagef("--%s %d: want a positive number", c.name, c.v)
+		}
 	}
 	if f.maxDuration <= 0 {
 		return nil, usagef("--max-duration %v: want a positive duration such as 30m", f.maxDuration)
@@ -491,6 +504,9 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 		return usagef("--max-errors %d: use -1 (no limit) or N >= 0", f.maxErrors)
 	}
 	f.numShardsSet = cmd.Flags().Changed("num-shards")
+	if cmd.Flags().Changed("pack") && f.pack <= 0 { // 0 is not "off": omit the flag for that
+		return usagef("--pack %d: want a sequence length of 1 or more (leave --pack out for one row per segment)", f.pack)
+	}
 	numShards, shardIndex, err := f.shard(os.Getenv)
 	if err != nil {
 		return err

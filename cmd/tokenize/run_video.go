@@ -82,8 +82,13 @@ func (f *videoFlags) apply(opts *pipeline.Options, patchDType string, at *audio.
 	if f.sampling != "" && !slices.Contains(videoSamplings, f.sampling) {
 		return usagef("--video-sampling %q: want %s", f.sampling, strings.Join(videoSamplings, ", "))
 	}
-	if f.fps < 0 || f.frames < 0 || f.totalPixels < 0 {
-		return usagef("--video-fps %v / --video-frames %d / --video-total-pixels %v: want positive numbers", f.fps, f.frames, f.totalPixels)
+	switch { // name the flag given, not all three
+	case f.fps < 0:
+		return usagef("--video-fps %v: want a positive number of frames per second", f.fps)
+	case f.frames < 0:
+		return usagef("--video-frames %d: want a positive number of frames", f.frames)
+	case f.totalPixels < 0:
+		return usagef("--video-total-pixels %v: want a positive pixel count (0: off)", f.totalPixels)
 	}
 	if !(f.frameRate > 0) || math.IsInf(f.frameRate, 0) {
 		return usagef("--video-frame-rate %v: want a positive number of frames per second", f.frameRate)

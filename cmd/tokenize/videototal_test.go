@@ -40,7 +40,9 @@ func TestRunVideoTotalPixels(t *testing.T) {
 		want string
 	}{
 		{[]string{"--video-total-pixels", "1e6", "--video-preset", "videomae"}, "applies to the qwen2-vl preset only, not videomae"},
-		{[]string{"--video-total-pixels", "-5"}, "--video-total-pixels -5: want positive numbers"},
+		{[]string{"--video-total-pixels", "-5"}, "--video-total-pixels -5: want a positive pixel count (0: off)"},
+		{[]string{"--video-fps", "-2"}, "tokenize: --video-fps -2: want a positive number of frames per second\n"},
+		{[]string{"--video-frames", "-1"}, "tokenize: --video-frames -1: want a positive number of frames\n"},
 	} {
 		code, _, stderr := tokenize(t, "", append([]string{"run", gif, "-o", filepath.Join(dir, "bad")}, c.args...)...)
 		if code != 1 || !strings.Contains(stderr, c.want) {
