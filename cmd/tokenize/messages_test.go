@@ -129,7 +129,7 @@ func TestEmptyFieldNamesAndPlurals(t *testing.T) {
 		}
 	}
 	code, _, stderr := tokenize(t, "", "run", in, "-o", out)
-	if code != 0 || !strings.Contains(stderr, "done: 1 record, 1 row, 1 token, 0 errors; 1 file,") {
+	if code != 0 || !strings.Contains(stderr, "done: 1 record, 1 row, 1 token (text 1 id), 0 errors; 1 file,") {
 		t.Errorf("run: exit %d, %s", code, stderr)
 	}
 	os.Remove(filepath.Join(out, "_SUMMARY.json"))

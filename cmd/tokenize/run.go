@@ -769,6 +769,10 @@ func unitOf(modality, desc string) string {
 	return "tokens"
 }
 
+// singular are the units of one token.
+var singular = map[string]string{"ids": "id", "patches": "patch", "mel frames": "mel frame", "LLM tokens": "LLM token",
+	"pixels": "pixel", "tokens": "token"}
+
 // modalityTokens is "text 120 ids, image 392 patches": the per-modality
 // parts of a token total, whose units differ, in a fixed order.
 func modalityTokens(tokens map[string]int64, units map[string]string) string {
@@ -796,6 +800,9 @@ func modalityTokens(tokens map[string]int64, units map[string]string) string {
 		unit := units[m]
 		if unit == "" {
 			unit = unitOf(m, "")
+		}
+		if one, ok := singular[unit]; ok && tokens[m] == 1 {
+			unit = one
 		}
 		parts = append(parts, fmt.Sprintf("%s %d %s", m, tokens[m], unit))
 	}
