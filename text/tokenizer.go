@@ -43,7 +43,9 @@ type Config struct {
 	AddBOS, AddEOS bool
 	// BOS and EOS name the special tokens added by AddBOS / AddEOS. EOS
 	// defaults to "<|endoftext|>". No OpenAI encoding has a BOS token, so
-	// AddBOS without BOS is an error from New.
+	// AddBOS without BOS is an error from New. With TokenizerJSON only
+	// AddEOS applies, EOS must name one of its added tokens (no default),
+	// and it is appended after the post-processor's ids.
 	BOS, EOS string
 	// TokenizerJSON is the path of a Hugging Face tokenizer.json with a BPE
 	// model (GPT-2, Llama-3, Qwen2/3, DeepSeek-V3, Mistral/Llama-2 style,
@@ -83,11 +85,24 @@ func New(cfg Config) (*Tokenizer, error) {
 	t := &Tokenizer{cfg: cfg, bos: -1, eos: -1}
 	if cfg.TokenizerJSON != "" {
 		if cfg.Encoding != "" || cfg.Pattern != "" || cfg.SpecialTokens != nil || cfg.AllowedSpecial != nil ||
-			cfg.AddBOS || cfg.AddEOS || cfg.BOS != "" || cfg.EOS != "" {
-			return nil, errors.New("text: Config.TokenizerJSON is set, so Encoding, Pattern, SpecialTokens, AllowedSpecial, AddBOS/AddEOS and BOS/EOS must be empty (the tokenizer.json defines them)")
+			cfg.AddBOS || cfg.BOS != "" || (cfg.EOS != "" && !cfg.AddEOS) {
+			return nil, errors.New("text: Config.TokenizerJSON is set, so Encoding, Pattern, SpecialTokens, AllowedSpecial, AddBOS and BOS must be empty (the tokenizer.json defines them; only AddEOS with EOS may be added)")
 		}
 		if err := t.loadHF(cfg.TokenizerJSON); err != nil {
 			return nil, err
+		}
+		// A tokenizer.json's post-processor rarely ends a document (Llama 3
+		// adds only BOS), so packing documents needs an EOS of the user's
+		// choosing, appended after the post-processor's ids.
+		if cfg.AddEOS {
+			id, ok := t.special[cfg.EOS]
+			if !ok {
+				id, ok = t.hf.added[cfg.EOS]
+			}
+			if !ok {
+				return nil, &SpecialTokenError{Role: "EOS", Token: cfg.EOS, Encoding: t.name, Known: slices.Sorted(maps.Keys(t.special))}
+			}
+			t.eos = id
 		}
 		return t, nil
 	}
@@ -215,6 +230,9 @@ func (t *Tokenizer) Tokenize(ctx context.Context, input []byte) ([]int32, error)
 	buf := (*bp)[:0]
 	if t.hf != nil {
 		buf = t.hf.encode(buf, input, true)
+		if t.eos >= 0 {
+			buf = append(buf, t.eos)
+		}
 	} else {
 		if t.bos >= 0 {
 			buf = append(buf, t.bos)
@@ -412,12 +430,16 @@ func (t *Tokenizer) SpecialTokens() map[string]int32 { return maps.Clone(t.speci
 // (string, "" when not added), special_tokens (map[string]int32).
 func (t *Tokenizer) Options() map[string]any {
 	if t.hf != nil {
-		return map[string]any{
+		m := map[string]any{
 			"tokenizer_json":     t.name,
 			"sha256":             t.v.sha256,
 			"add_special_tokens": true,
 			"special_tokens":     maps.Clone(t.special),
 		}
+		if t.eos >= 0 { // only then, so existing outputs keep their config hash
+			m["add_eos"], m["eos"] = true, t.cfg.EOS
+		}
+		return m
 	}
 	allowed := slices.Clone(t.allowedN)
 	if allowed == nil {

@@ -49,24 +49,36 @@ func (f *textFlags) register(fl *pflag.FlagSet, withDocFlags bool) {
 	if withDocFlags {
 		fl.BoolVar(&f.eos, "eos", false, "append the EOS token to every document")
 		fl.BoolVar(&f.bos, "bos", false, "prepend the BOS token to every document (needs --bos-token: OpenAI encodings have none)")
-		fl.StringVar(&f.eosToken, "eos-token", "", `EOS special token (default "<|endoftext|>")`)
+		fl.StringVar(&f.eosToken, "eos-token", "", `EOS special token (default "<|endoftext|>"; with --tokenizer required, one of its added tokens, appended after its post-processor)`)
 		fl.StringVar(&f.bosToken, "bos-token", "", "BOS special token")
 	}
 }
 
 // hfExclusive are the flags a tokenizer.json replaces: the file defines its
 // pre-tokenizer, special tokens and BOS/EOS template itself.
-var hfExclusive = []string{"encoding", "pattern", "allow-special", "special-token", "eos", "bos", "eos-token", "bos-token"}
+// --eos (with --eos-token naming one of its added tokens) may be added:
+// packing needs a separator the post-processor seldom gives.
+var hfExclusive = []string{"encoding", "pattern", "allow-special", "special-token", "bos", "bos-token"}
 
 func (f *textFlags) tokenizer() (*text.Tokenizer, error) {
 	if f.tokenizerJSON != "" {
 		for _, name := range hfExclusive {
 			if f.fl != nil && f.fl.Changed(name) {
-				return nil, usagef("--%s does not apply with --tokenizer: the tokenizer.json defines its pre-tokenizer, special tokens and BOS/EOS template", name)
+				return nil, usagef("--%s does not apply with --tokenizer: the tokenizer.json defines its pre-tokenizer, special tokens and BOS/EOS template (only --eos --eos-token NAME may be added)", name)
 			}
 		}
-		t, err := text.LoadHF(f.tokenizerJSON)
+		if f.eos && f.eosToken == "" {
+			return nil, usagef("--eos with --tokenizer needs --eos-token NAME, one of the tokenizer.json's added tokens (e.g. <|end_of_text|> for Llama 3, <|endoftext|> for Qwen, </s> for Mistral); --pack turns on --eos")
+		}
+		if f.eosToken != "" && !f.eos {
+			return nil, usagef("--eos-token %s does nothing without --eos (or --pack)", f.eosToken)
+		}
+		t, err := text.New(text.Config{TokenizerJSON: f.tokenizerJSON, AddEOS: f.eos, EOS: f.eosToken})
 		if err != nil {
+			var se *text.SpecialTokenError
+			if errors.As(err, &se) {
+				return nil, usagef("--eos-token %q is not a special token of %s (it has: %s)", se.Token, f.tokenizerJSON, strings.Join(se.Known, " "))
+			}
 			return nil, usagef("--tokenizer %s: %v", f.tokenizerJSON, err)
 		}
 		return t, nil

@@ -3,6 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,13 +69,71 @@ func TestTokenizerFlag(t *testing.T) {
 		t.Errorf("tokenfab metadata lacks the tokenizer.json sha256 %s: %.300s", tk.SHA256(), md)
 	}
 
-	// Flags that a tokenizer.json replaces are usage errors.
-	code, _, errb = tokenize(t, "", "run", in, "-o", filepath.Join(dir, "o2"), "--tokenizer", path, "--eos")
-	if code != 1 || !strings.Contains(errb, "--eos does not apply with --tokenizer") {
-		t.Errorf("--eos with --tokenizer: code %d, %q", code, errb)
+	// Flags that a tokenizer.json replaces are usage errors; --eos and
+	// --pack need --eos-token naming one of its tokens.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bos"}, "--bos does not apply with --tokenizer"},
+		{[]string{"--eos"}, "--eos with --tokenizer needs --eos-token"},
+		{[]string{"--pack", "8"}, "--eos with --tokenizer needs --eos-token"},
+		{[]string{"--eos-token", "</s>"}, "does nothing without --eos"},
+		{[]string{"--pack", "8", "--eos-token", "<|nope|>"}, `--eos-token "<|nope|>" is not a special token`},
+	} {
+		code, _, errb = tokenize(t, "", append([]string{"run", in, "-o", filepath.Join(dir, "o2"), "--tokenizer", path}, c.args...)...)
+		if code != 1 || !strings.Contains(errb, c.want) {
+			t.Errorf("%v with --tokenizer: code %d, %q, want %q", c.args, code, errb, c.want)
+		}
+	}
+	// --pack with --eos-token: every document ends in </s> (2), in order,
+	// no token lost.
+	packed := filepath.Join(dir, "packed")
+	if code, _, errb := tokenize(t, "", "run", in, "-o", packed, "--tokenizer", path, "--pack", "8", "--eos-token", "</s>", "-q"); code != 0 {
+		t.Fatalf("--pack --eos-token: code %d: %s", code, errb)
+	}
+	var stream []int32
+	for _, d := range docs {
+		ids, _ := tk.Tokenize(t.Context(), []byte(d))
+		stream = append(append(stream, ids...), 2)
+	}
+	if got := packedIDs(t, filepath.Join(packed, "part-00000.arrow")); fmt.Sprint(got) != fmt.Sprint(stream) {
+		t.Errorf("packed ids %v, want %v", got, stream)
 	}
 	code, _, errb = tokenize(t, "", "text", "encode", "--tokenizer", filepath.Join(dir, "missing.json"), "x")
 	if code != 1 || !strings.Contains(errb, "--tokenizer") {
 		t.Errorf("missing tokenizer.json: code %d, %q", code, errb)
 	}
+}
+
+// packedIDs reads a --pack file's input_ids rows, each cut to its length,
+// as one stream.
+func packedIDs(t *testing.T, path string) []int32 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ipc.NewFileReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []int32
+	for i := 0; i < r.NumRecords(); i++ {
+		rec, err := r.RecordBatch(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := rec.Schema()
+		ids := rec.Column(s.FieldIndices("input_ids")[0]).(*array.FixedSizeList)
+		n := rec.Column(s.FieldIndices("length")[0]).(*array.Int32)
+		vals := ids.ListValues().(*array.Int32).Int32Values()
+		l := int(ids.DataType().(*arrow.FixedSizeListType).Len())
+		for row := 0; row < int(rec.NumRows()); row++ {
+			out = append(out, vals[row*l:row*l+int(n.Value(row))]...)
+		}
+	}
+	return out
 }
