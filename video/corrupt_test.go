@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
@@ -20,8 +21,15 @@ func TestTruncatedAndGarbage(t *testing.T) {
 	tmp := t.TempDir()
 	tok, _ := New(Config{Preset: "vit-base-patch16-224", Sampling: SampleAll, TempDir: tmp})
 	mp4, _ := os.ReadFile(fixture("audio_first_160x120.mp4"))
-	if _, err := tok.Tokenize(context.Background(), mp4[:len(mp4)/2]); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("mp4 cut in half: %v, want ErrCorrupt", err)
+	_, err1 := tok.Tokenize(context.Background(), mp4[:len(mp4)/2])
+	if !errors.Is(err1, ErrCorrupt) {
+		t.Errorf("mp4 cut in half: %v, want ErrCorrupt", err1)
+	}
+	// The same input gives the same message (error rows must not make
+	// reruns differ), on one line.
+	if _, err2 := tok.Tokenize(context.Background(), mp4[:len(mp4)/2]); err1 == nil || err2 == nil ||
+		err1.Error() != err2.Error() || strings.Contains(err1.Error(), "\n") || strings.Contains(err1.Error(), "tokenfab-video-") {
+		t.Errorf("mp4 cut in half, twice: %q then %q", err1, err2)
 	}
 	webm, _ := os.ReadFile(fixture("odd_95x53_vp9.webm"))
 	tk, err := tok.Tokenize(context.Background(), webm[:len(webm)*6/10])

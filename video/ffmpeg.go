@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,11 +38,27 @@ func toolError(ctx context.Context, tool string, err error, stderr []byte) error
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	msg := strings.TrimSpace(string(stderr))
+	msg := cleanToolOutput(string(stderr))
 	if len(msg) > 400 {
 		msg = msg[:400] + "…"
 	}
 	return fmt.Errorf("%w: %s: %v: %s", ErrCorrupt, tool, err, msg)
+}
+
+var (
+	// ffmpeg prefixes log lines with "[demuxer @ 0x55d1…]", a heap address.
+	toolAddr = regexp.MustCompile(` @ 0x[0-9a-fA-F]+\]`)
+	// The input is a temp copy with a random name (Tokenize's temp file).
+	toolTemp = regexp.MustCompile(`(file:)?[^\s'"]*tokenfab-video-[^\s:'"]*`)
+)
+
+// cleanToolOutput makes ffmpeg's stderr fit an error row: the same input
+// gives the same message on every run (no heap addresses, no temp names),
+// so reruns and shards write byte-identical files, and on one line.
+func cleanToolOutput(s string) string {
+	s = toolAddr.ReplaceAllString(s, "]")
+	s = toolTemp.ReplaceAllString(s, "INPUT")
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // runTool runs bin with args and returns stdout (at most maxOut bytes).

@@ -183,3 +183,15 @@ func TestTokenCounts(t *testing.T) {
 		t.Fatalf("qwen tokens %d", tk.NumTokens)
 	}
 }
+
+// TestToolErrorIsDeterministic: ffmpeg's stderr in an error row carries no
+// heap address or temp name, and is one line, so reruns are byte-identical.
+func TestToolErrorIsDeterministic(t *testing.T) {
+	in := "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x558599e1e2c0] moov atom not found\n" +
+		"file:/tmp/tokenfab-video-123456789: Invalid data found when processing input\n"
+	got := cleanToolOutput(in)
+	want := "[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found INPUT: Invalid data found when processing input"
+	if got != want {
+		t.Fatalf("cleanToolOutput = %q, want %q", got, want)
+	}
+}
