@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	stdimage "image"
 	"image/color"
 	stdgif "image/gif"
+	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"testing/fstest"
 
 	"github.com/tokenfab/tokenfab/image"
+	"github.com/tokenfab/tokenfab/internal/testenv"
 )
 
 // sentinels are every error a Tokenize may wrap (docs/video.md "Errors").
@@ -85,12 +89,13 @@ func TestGIFLimitsBeforeDecode(t *testing.T) {
 	}
 }
 
-// FuzzGIF: the pure-Go GIF path (no ffmpeg; other bytes fail on the
-// missing ffmpeg without starting it) never panics, fails only with the
-// package's sentinels, and gives consistent sizes.
-func FuzzGIF(f *testing.F) {
-	for _, name := range []string{"anim_80x45.gif"} {
-		if b, err := os.ReadFile(fixture(name)); err == nil {
+// FuzzWithoutFFmpeg: the pure-Go paths, animated GIF and animated WebP
+// (other bytes fail on the missing ffmpeg without starting it), never
+// panic, fail only with the package's sentinels, and give consistent
+// sizes.
+func FuzzWithoutFFmpeg(f *testing.F) {
+	for _, p := range []string{fixture("anim_80x45.gif"), filepath.Join(testenv.Root(), "fixtures", "image", "synth_anim_lossy.webp")} {
+		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}
 	}
@@ -137,4 +142,67 @@ func FuzzFrameFS(f *testing.F) {
 			t.Fatalf("%d frames at %v", tk.NumFrames, tk.Timestamps)
 		}
 	})
+}
+
+// TestAnimatedWebP: an animated WebP tokenizes without ffmpeg, frame for
+// frame equal to image.DecodeWebPFrames (golden-tested against Pillow in
+// package image) through the same frame tokenizer, frame k at the sum of
+// the ANMF durations before it (4 frames of 40 ms: 0, 0.04, 0.08,
+// 0.12 s); a still WebP is not a video; the limits hold.
+func TestAnimatedWebP(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", "image", "synth_anim_lossy.webp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, w, h, err := image.DecodeWebPFrames(data, 1<<30, 1000)
+	if err != nil || len(frames) != 4 {
+		t.Fatalf("fixture: %d frames, %v", len(frames), err)
+	}
+	cfg := Config{Preset: "vit-base-patch16-224", Sampling: SampleAll, FFmpeg: "/nonexistent/ffmpeg", FFprobe: "/nonexistent/ffprobe"}
+	tok, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := tok.Tokenize(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq [][]uint8
+	var wantTS []float64
+	ms := 0
+	for _, f := range frames {
+		seq = append(seq, f.RGB)
+		wantTS = append(wantTS, float64(ms)/1000)
+		ms += f.DurationMs
+	}
+	want, err := tok.img.TokenizeFrames(context.Background(), seq, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Decoder != "go-webp" || tk.NumFrames != len(frames) || !bytes.Equal(tk.Patches, want.Patches) ||
+		fmt.Sprint(tk.Timestamps) != fmt.Sprint(wantTS) || math.Abs(tk.Duration-float64(ms)/1000) > 1e-12 {
+		t.Fatalf("decoder %s, %d frames at %v (%.3f s); want %d frames at %v (%.3f s), patches equal %v",
+			tk.Decoder, tk.NumFrames, tk.Timestamps, tk.Duration, len(frames), wantTS, float64(ms)/1000, bytes.Equal(tk.Patches, want.Patches))
+	}
+	still, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", "image", "synth_lossless.webp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tok.Tokenize(context.Background(), still); !errors.Is(err, ErrUnsupportedFormat) {
+		t.Errorf("still WebP: %v, want ErrUnsupportedFormat", err)
+	}
+	// the lossless fixture's last frame lasts 16777.215 s (the field's
+	// maximum): over MaxDurationSeconds (4 h)
+	long, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", "image", "synth_anim_lossless.webp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tok.Tokenize(context.Background(), long); !errors.Is(err, ErrTooLong) {
+		t.Errorf("a 4.7-h animated WebP: %v, want ErrTooLong", err)
+	}
+	cfg.MaxSourceFrames = len(frames) - 1
+	small, _ := New(cfg)
+	if _, err := small.Tokenize(context.Background(), data); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("over MaxSourceFrames: %v, want ErrTooLarge", err)
+	}
 }

@@ -29,6 +29,8 @@ func containerMagic(d []byte) string {
 		return "matroska"
 	case len(d) >= 12 && string(d[:4]) == "RIFF" && string(d[8:12]) == "AVI ":
 		return "avi"
+	case len(d) >= 12 && string(d[:4]) == "RIFF" && string(d[8:12]) == "WEBP":
+		return "webp" // decoded in Go (webp.go), never by ffmpeg
 	case len(d) >= 4 && string(d[:4]) == "OggS":
 		return "ogg"
 	case len(d) >= 3 && string(d[:3]) == "FLV":

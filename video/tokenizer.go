@@ -166,6 +166,13 @@ func (t *Tokenizer) Tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 		}
 		return t.fromSequence(ctx, src)
 	}
+	if format == "webp" { // ffmpeg 5.1 cannot decode animated WebP
+		src, err := decodeWebP(data, r.maxDec, r.maxSrc)
+		if err != nil {
+			return nil, err
+		}
+		return t.fromSequence(ctx, src)
+	}
 	if terr != nil {
 		return nil, terr
 	}
