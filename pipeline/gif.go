@@ -1,5 +1,17 @@
 package pipeline
 
+import "github.com/tokenfab/tokenfab/image"
+
+// animated reports whether an image file of format "gif" or "webp" is an
+// animation (Options.GIFAsVideo): a GIF of two or more frames, or a WebP
+// with the VP8X animation flag and its chunks (image.IsAnimatedWebP).
+func animated(format string, data []byte) bool {
+	if format == "webp" {
+		return image.IsAnimatedWebP(data)
+	}
+	return gifFrames(data, 2) >= 2
+}
+
 // gifFrames counts the image descriptors of a GIF (data from "GIF8"),
 // stopping at limit, by walking its blocks without decoding: the logical
 // screen descriptor and its colour table, extensions (label and

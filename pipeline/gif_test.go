@@ -107,3 +107,48 @@ func TestGIFAsVideo(t *testing.T) {
 		t.Errorf("GIFAsVideo without video: %v", err)
 	}
 }
+
+// TestWebPAsVideo: GIFAsVideo makes an animated WebP a video row, equal to
+// the video package's Tokenize (decoded in Go, no ffmpeg needed), and
+// leaves a still WebP an image row; without it both are images.
+func TestWebPAsVideo(t *testing.T) {
+	anim := readFixture(t, "image", "synth_anim_lossy.webp")
+	still := readFixture(t, "image", "synth_lossy.webp")
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"a.webp": string(anim), "b.webp": string(still)})
+	_, img := newImageTok(t, image.Config{})
+	vtok, err := video.New(video.Config{Preset: "vit-base-patch16-224", Sampling: video.SampleAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vid, err := NewVideo(vtok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := vtok.Tokenize(context.Background(), anim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, on := range []bool{true, false} {
+		out := t.TempDir()
+		if _, err := Run(context.Background(), Options{Inputs: []string{src}, OutputDir: out, GIFAsVideo: on,
+			Modalities: []Modality{img, vid}}); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := readVideoRows(t, out)
+		if len(rows) != 2 || rows[1].Modality != ModImage || rows[1].Error != "" || rows[1].imgPatchNull {
+			t.Fatalf("GIFAsVideo %v: rows %+v", on, rows)
+		}
+		a := rows[0]
+		if !on {
+			if a.Modality != ModImage || a.imgPatchNull {
+				t.Errorf("animated WebP without GIFAsVideo: %+v, want an image row", a.outRow)
+			}
+			continue
+		}
+		if a.Error != "" || a.Modality != ModVideo || !bytes.Equal(a.patches, want.Patches) || a.grid != want.GridTHW ||
+			fmt.Sprint(a.ts) != "[0 0.04 0.08 0.12]" || fmt.Sprint(want.Timestamps) != fmt.Sprint(a.ts) {
+			t.Errorf("animated WebP row %+v grid %v ts %v, want the video package's grid %v ts %v", a.outRow, a.grid, a.ts, want.GridTHW, want.Timestamps)
+		}
+	}
+}

@@ -48,10 +48,11 @@ type Options struct {
 	// audio modality, which must be NewVideoAudio's.
 	VideoField string
 	VideoAudio bool
-	// GIFAsVideo: animated GIF files (two or more frames) are video
-	// records, tokenized by the video modality (which must be registered)
-	// instead of the image one; still GIFs stay images. Only files found
-	// in the inputs: a manifest's image field is always an image.
+	// GIFAsVideo: animated GIF files (two or more frames) and animated
+	// WebP files are video records, tokenized by the video modality (which
+	// must be registered) instead of the image one; still GIFs and WebPs
+	// stay images. Only files found in the inputs: a manifest's image field
+	// is always an image.
 	GIFAsVideo bool
 	// Format and Compression of the part files (default arrow, none).
 	Format      Format

@@ -276,7 +276,8 @@ type reader struct {
 	// videoAudio: a video segment is followed by an audio segment of the
 	// same bytes (the audio modality extracts the sound: NewVideoAudio).
 	videoAudio bool
-	// gifAsVideo: animated GIF files are video segments (Options.GIFAsVideo).
+	// gifAsVideo: animated GIF and WebP files are video segments
+	// (Options.GIFAsVideo).
 	gifAsVideo bool
 	maxRecord  int64
 	// needsData reports whether a modality has a tokenizer; files of other
@@ -355,7 +356,7 @@ func (r *reader) file(e *entry) *record {
 	complete := n < headLen
 	rec.in = int64(n)
 	mod, format := detect(e.rel, head, complete)
-	gifVideo := r.gifAsVideo && format == "gif"
+	gifVideo := r.gifAsVideo && (format == "gif" || format == "webp")
 	if gifVideo {
 		mod = ModVideo // read it as a video; a still GIF goes back to image below
 	}
@@ -393,14 +394,14 @@ func (r *reader) file(e *entry) *record {
 		rec.held = int64(len(data))
 		rec.in = int64(len(data))
 	}
-	if gifVideo && seg.err == nil && gifFrames(seg.data, 2) < 2 {
+	if gifVideo && seg.err == nil && !animated(format, seg.data) {
 		seg.modality = ModImage
 		if !r.needsData(ModImage) {
 			seg.data, seg.err = nil, noTokenizer(ModImage)
 		}
 	}
 	rec.segs = []segment{seg}
-	if seg.modality == ModVideo && r.videoAudio && seg.err == nil && !gifVideo { // GIFs have no sound
+	if seg.modality == ModVideo && r.videoAudio && seg.err == nil && !gifVideo { // GIFs and WebPs have no sound
 		rec.segs = append(rec.segs, segment{modality: ModAudio, data: seg.data})
 	}
 	return rec

@@ -21,7 +21,7 @@ var (
 	ErrUnsafeInput = errors.New("video: input refused: playlists/concat lists that reference other files or URLs are not read")
 	// ErrUnsupportedFormat: not a known video container (by magic bytes),
 	// or ffprobe finds no video stream.
-	ErrUnsupportedFormat = errors.New("video: unsupported format (want MP4/MOV, WebM/MKV, AVI, MPEG-TS/PS, FLV, Ogg, ASF or GIF)")
+	ErrUnsupportedFormat = errors.New("video: unsupported format (want MP4/MOV, WebM/MKV, AVI, MPEG-TS/PS, FLV, Ogg, ASF, GIF or animated WebP)")
 	// ErrCorrupt: ffprobe/ffmpeg fail on the file, or the decoded output
 	// does not match the probe (frame count or size).
 	ErrCorrupt = errors.New("video: corrupt or undecodable file")

@@ -135,7 +135,9 @@ func (t *Tokenizer) tools() (ffmpeg, ffprobe string, err error) {
 // sampled, and only the sampled frames are decoded: ffmpeg -ss (seek to
 // the first wanted frame) -copyts, select by exact pts, -fps_mode
 // passthrough, rotation applied with transpose, rawvideo rgb24. Animated
-// GIFs decode in Go when ffmpeg is missing (Config.GIF).
+// GIFs decode in Go when ffmpeg is missing (Config.GIF); animated WebP
+// always decodes in Go (image.DecodeWebPFrames, Pillow's frames; frame k
+// at the sum of the ANMF durations before it).
 //
 // Errors: ErrUnsafeInput, ErrUnsupportedFormat, ErrNeedFFmpeg, ErrCorrupt,
 // ErrTooLarge, ErrTooLong, ErrNoFrames, image errors (e.g. aspect ratio >

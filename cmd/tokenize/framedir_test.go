@@ -108,10 +108,11 @@ func writeFrames(t *testing.T, dir string, n int) []string {
 
 // TestRunWithoutFFmpeg (issue #6, must-show 4): a real `tokenize run`
 // process whose PATH has no ffmpeg or ffprobe, over a directory holding an
-// animated GIF (--gif-as-video), a frame directory (x.frames) and an MP4,
-// plus a manifest whose --video-field names a frame directory. The GIF and
-// both frame directories tokenize (equal to the video package's own
-// results: the Go GIF compositor, TokenizeFrameFiles at
+// animated GIF and an animated WebP (--gif-as-video), a frame directory
+// (x.frames) and an MP4, plus a manifest whose --video-field names a frame
+// directory. The GIF, the WebP and both frame directories tokenize (equal
+// to the video package's own results: the Go GIF compositor, the Go WebP
+// decoder, TokenizeFrameFiles at
 // --video-frame-rate 10, so frame k is at k/10 s); the MP4 is an error
 // row saying to install ffmpeg; the job goes on and exits 0.
 func TestRunWithoutFFmpeg(t *testing.T) {
@@ -124,11 +125,16 @@ func TestRunWithoutFFmpeg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	webp, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", "image", "synth_anim_lossy.webp"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	paths := writeFrames(t, filepath.Join(src, "b.frames"), 6)
 	writeFrames(t, filepath.Join(man, "shots", "s1"), 6)
 	for p, data := range map[string][]byte{
 		filepath.Join(src, "a.gif"):   gif,
 		filepath.Join(src, "c.mp4"):   mp4,
+		filepath.Join(src, "d.webp"):  webp,
 		filepath.Join(man, "m.jsonl"): []byte(`{"id":"m1","clip":"shots/s1"}` + "\n"),
 	} {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
@@ -150,7 +156,7 @@ func TestRunWithoutFFmpeg(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, r.id+"/"+r.modality)
 	}
-	if s := fmt.Sprint(got); s != "[a.gif/video b.frames/video c.mp4/video m1/video]" {
+	if s := fmt.Sprint(got); s != "[a.gif/video b.frames/video c.mp4/video d.webp/video m1/video]" {
 		t.Fatalf("rows %s", s)
 	}
 	if e := rows[2].err; !strings.HasPrefix(e, "tokenize: ") || !strings.Contains(e, "install ffmpeg") || !strings.Contains(e, "ffprobe") {
@@ -172,7 +178,11 @@ func TestRunWithoutFFmpeg(t *testing.T) {
 	if !slices.Equal(wantFrames.Timestamps, []float64{0, 0.1, 0.3, 0.4}) {
 		t.Fatalf("reference frame timestamps %v, want 0, 0.1, 0.3, 0.4 (frames 0,1,3,4 of 6 at 10 fps)", wantFrames.Timestamps)
 	}
-	for i, want := range map[int]*video.Tokens{0: wantGIF, 1: wantFrames, 3: wantFrames} {
+	wantWebP, err := gtok.Tokenize(context.Background(), webp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range map[int]*video.Tokens{0: wantGIF, 1: wantFrames, 3: wantWebP, 4: wantFrames} {
 		r := rows[i]
 		if r.err != "" || r.grid != want.GridTHW || !slices.Equal(r.ts, want.Timestamps) || !bytes.Equal(r.patches, want.Patches) || len(r.patches) == 0 {
 			t.Errorf("row %s: error %q grid %v timestamps %v (%d patch bytes); want grid %v timestamps %v (%d)",
@@ -180,8 +190,8 @@ func TestRunWithoutFFmpeg(t *testing.T) {
 		}
 	}
 	rep, err := pipeline.Inspect(filepath.Join(out, "part-00000.arrow"))
-	if err != nil || rep.Rows != 4 || rep.Errors != 1 {
-		t.Errorf("inspect: %+v, %v; want 4 rows, 1 error", rep, err)
+	if err != nil || rep.Rows != 5 || rep.Errors != 1 {
+		t.Errorf("inspect: %+v, %v; want 5 rows, 1 error", rep, err)
 	}
 }
 

@@ -45,7 +45,7 @@ func (f *videoFlags) register(c *cobra.Command) {
 	fl.Float64Var(&f.totalPixels, "video-total-pixels", 0, "qwen2-vl preset: qwen-vl-utils' pixel budget of a whole video (total_pixels; its default is 90316800): each frame gets at most max(min(768*28^2, N / frames * 2), int(min_pixels * 1.05)) pixels. Default 0: off, HF Qwen2VLVideoProcessor's per-frame budget")
 	fl.IntVar(&f.frames, "video-frames", 0, "frames to sample (uniform, llava-video max; switches the Qwen policies to num_frames mode; default: the preset's)")
 	fl.BoolVar(&f.audio, "video-audio", false, "also tokenize each video's first audio stream with the audio preset: a second row with the same id (modality audio)")
-	fl.BoolVar(&f.gifAsVideo, "gif-as-video", false, "animated GIF files (2+ frames) are video rows through the video preset (decoded in Go without ffmpeg); still GIFs stay images (default: every GIF is an image)")
+	fl.BoolVar(&f.gifAsVideo, "gif-as-video", false, "animated GIF files (2+ frames) and animated WebP files are video rows through the video preset (decoded in Go, no ffmpeg needed); still ones stay images (default: every GIF and WebP is an image, its first frame)")
 	fl.StringVar(&f.field, "video-field", "", "JSONL field holding a video path relative to the manifest's directory, or a directory of frame images there (default: none)")
 	fl.Float64Var(&f.frameRate, "video-frame-rate", 1, "frames per second of frame directories (*.frames, or a directory in --video-field), whose images carry no time: frame k is at k/RATE seconds (its timestamps, and what fps sampling counts on); recorded in the metadata as frame_rate_for_files")
 	c.Long += `
