@@ -90,6 +90,16 @@ func lockRun(o Options) (*outputLock, error) {
 	dir := o.OutputDir
 	if o.NumShards > 0 {
 		dir = filepath.Join(o.OutputDir, DoneDir)
+		// Refuse before creating _done/: a refused run leaves no trace.
+		if ents, err := os.ReadDir(o.OutputDir); err == nil {
+			names := make([]string, len(ents))
+			for i, e := range ents {
+				names[i] = e.Name()
+			}
+			if err := refuseUnsharded(o.OutputDir, names); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, configErr("cannot create output directory: %v", err)

@@ -158,10 +158,8 @@ func prepareShard(dir outDir, i int, cfg jobConfig) (done *Marker, err error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range ents {
-		if isOutputName(n) && !strings.Contains(n, "-of-") {
-			return nil, configErr("output directory %s holds the unsharded output %s; a sharded run needs its own -o (or delete that directory)", dir, n)
-		}
+	if err := refuseUnsharded(dir.String(), ents); err != nil {
+		return nil, err
 	}
 	if err := pinJobConfig(dir, cfg); err != nil {
 		return nil, err
@@ -188,6 +186,16 @@ func prepareShard(dir outDir, i int, cfg jobConfig) (done *Marker, err error) {
 		}
 	}
 	return nil, nil
+}
+
+// refuseUnsharded refuses a sharded run into the output of an unsharded one.
+func refuseUnsharded(dir string, names []string) error {
+	for _, n := range names {
+		if isOutputName(n) && !strings.Contains(n, "-of-") {
+			return configErr("output directory %s holds the unsharded output %s; a sharded run needs its own -o (or delete that directory)", dir, n)
+		}
+	}
+	return nil
 }
 
 // pinJobConfig creates DoneDir/_config.json if absent (atomically: link

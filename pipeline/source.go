@@ -119,7 +119,21 @@ func scanInputs(paths []string, exclude string) (*inputSet, error) {
 		return nil, configErr("no inputs: give at least one file or directory")
 	}
 	s := &inputSet{skipped: map[string]int64{}}
+	seen := map[string]bool{}
 	for _, p := range paths {
+		// The same input given twice (a/ and ./a/, or a shell glob
+		// repeating a file) is read once: its rows would be duplicates.
+		key := p
+		if !IsURL(p) {
+			if abs, err := filepath.Abs(p); err == nil {
+				key = abs
+			}
+		}
+		if seen[key] {
+			s.skipped["duplicate_input"]++
+			continue
+		}
+		seen[key] = true
 		if IsURL(p) { // object storage: pipeline/blob.go
 			loc, err := parseBlobURL(p)
 			if err != nil {

@@ -309,3 +309,24 @@ func TestFileRecordsByContent(t *testing.T) {
 		t.Errorf("latin1 data = %q", got["latin1.txt"].data)
 	}
 }
+
+// TestScanDuplicateInputsReadOnce: an input given twice (another spelling
+// of the same path included) is read once and counted in
+// skipped.duplicate_input; distinct inputs are all kept.
+func TestScanDuplicateInputsReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a.txt": "a", "d/b.txt": "bb"})
+	a, d := filepath.Join(dir, "a.txt"), filepath.Join(dir, "d")
+	set, err := scanInputs([]string{a, d, filepath.Join(dir, ".", "a.txt"), d + "/", a}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.close()
+	var ids []string
+	for _, e := range set.entries {
+		ids = append(ids, e.id)
+	}
+	if !reflect.DeepEqual(ids, []string{"a.txt", "b.txt"}) || set.skipped["duplicate_input"] != 3 || set.bytes != 3 {
+		t.Errorf("ids %q, duplicate_input %d, bytes %d; want [a.txt b.txt], 3, 3", ids, set.skipped["duplicate_input"], set.bytes)
+	}
+}

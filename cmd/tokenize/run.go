@@ -583,6 +583,8 @@ func (f *runFlags) run(cmd *cobra.Command, inputs []string) error {
 	sum, err := pipeline.Run(cmd.Context(), opts)
 	prog.done()
 	switch {
+	case sum != nil && sum.Shard != nil && sum.Shard.AlreadyDone && f.quiet:
+		// -q: nothing on stderr, as for a run that did work
 	case sum != nil && sum.Shard != nil && sum.Shard.AlreadyDone && prog.log != nil:
 		prog.log.Info(prog.msg("shard_done", fmt.Sprintf("shard %d of %d is already done (its marker %s/part-%05d.json validated); nothing to do",
 			sum.Shard.Index, sum.Shard.Count, pipeline.DoneDir, sum.Shard.Index)), "shard", sum.Shard.Index, "shards", sum.Shard.Count)
@@ -690,6 +692,9 @@ func (p *progress) summary(s *pipeline.Summary, units map[string]string) {
 		attrs = append(attrs, "stopped", s.Stopped)
 	}
 	p.log.Info(p.msg(event, strings.TrimPrefix(head, "tokenize: ")), attrs...)
+	if n := s.Skipped["duplicate_input"]; n > 0 {
+		p.log.Warn(p.msg("duplicate_inputs", dupLine(n)), "count", n)
+	}
 	for _, k := range kinds {
 		ks := s.Errors.ByKind[k.kind]
 		a := []any{"kind", k.kind, "count", ks.Count}
@@ -861,10 +866,18 @@ func reportLines(s *pipeline.Summary, units map[string]string, esc func(string) 
 	return head, lines
 }
 
+// dupLine says that inputs given more than once were read once.
+func dupLine(n int64) string {
+	return fmt.Sprintf("%s given more than once read once (skipped.duplicate_input %d)", plural(n, "input"), n)
+}
+
 // report prints the end-of-job summary on stderr.
 func report(w io.Writer, s *pipeline.Summary, units map[string]string) {
 	head, kinds := reportLines(s, units, oneLine)
 	fmt.Fprintln(w, head)
+	if n := s.Skipped["duplicate_input"]; n > 0 {
+		fmt.Fprintf(w, "  %s\n", dupLine(n))
+	}
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  %s\n", k.line)
 	}

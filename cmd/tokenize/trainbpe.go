@@ -19,8 +19,9 @@ import (
 func newTrainBPECmd() *cobra.Command {
 	var (
 		cfg     train.Config
-		special string
-		outDir  string
+		special   string
+		outDir    string
+		overwrite bool
 	)
 	c := &cobra.Command{
 		Use:   "train-bpe --vocab-size N -o DIR CORPUS...",
@@ -53,6 +54,14 @@ merged first, ties going to the lower ids (docs/text-training.md).`,
 			}
 			if cfg.VocabSize > 1<<24 {
 				return usagef("--vocab-size %d is above the limit of %d", cfg.VocabSize, 1<<24)
+			}
+			// Before training (which may take long), as run refuses an existing output.
+			if !overwrite {
+				for _, n := range trainBPEFiles {
+					if _, err := os.Stat(filepath.Join(outDir, n)); err == nil {
+						return inputError{fmt.Errorf("%s already holds a trained tokenizer (%s); pass --overwrite to replace it or choose another -o", outDir, n)}
+					}
+				}
 			}
 			for _, a := range args {
 				if st, err := os.Stat(a); err != nil {
@@ -125,10 +134,14 @@ merged first, ties going to the lower ids (docs/text-training.md).`,
 	f.StringVar(&cfg.Pattern, "pattern", "o200k", "pre-tokenizer: o200k, cl100k, llama3, qwen2 or gpt2")
 	f.StringVar(&special, "special", "", "comma-separated special tokens, given the last ids in this order")
 	f.StringVarP(&outDir, "output", "o", "", "output directory (required)")
+	f.BoolVar(&overwrite, "overwrite", false, "replace tokenizer.tiktoken, tokenizer.json and train.json already in -o")
 	f.IntVar(&cfg.Workers, "workers", 0, "counting goroutines (default GOMAXPROCS)")
 	f.IntVar(&cfg.MaxPieces, "max-pieces", 0, "cap on distinct pre-tokens in memory while counting; past it rare ones are pruned (default 8388608)")
 	return c
 }
+
+// trainBPEFiles are what train-bpe writes into -o.
+var trainBPEFiles = []string{"tokenizer.tiktoken", "tokenizer.json", "train.json"}
 
 // writeAtomic writes path through a temporary file in the same directory.
 func writeAtomic(path string, write func(io.Writer) error) error {

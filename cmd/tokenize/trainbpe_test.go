@@ -64,6 +64,21 @@ func TestTrainBPE(t *testing.T) {
 		t.Fatalf("encode: %q", stdout)
 	}
 
+	// An existing tokenizer is kept unless --overwrite, as run keeps its output.
+	before, _ := os.ReadFile(filepath.Join(out, "train.json"))
+	code, _, stderr = tokenize(t, "", "train-bpe", "--vocab-size", "290", corpus, "-o", out)
+	after, _ := os.ReadFile(filepath.Join(out, "train.json"))
+	if code != 1 || stderr != "tokenize: "+out+" already holds a trained tokenizer (tokenizer.tiktoken); pass --overwrite to replace it or choose another -o\n" || string(after) != string(before) {
+		t.Errorf("rerun: exit %d %q; train.json changed: %v", code, stderr, string(after) != string(before))
+	}
+	if code, _, stderr = tokenize(t, "", "train-bpe", "--vocab-size", "290", corpus, "-o", out, "--overwrite"); code != 0 {
+		t.Fatalf("--overwrite: exit %d %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "train.json")); !strings.Contains(string(b), `"vocab_size": 290`) {
+		t.Errorf("--overwrite did not replace train.json: %s", b)
+	}
+
+	out = filepath.Join(dir, "fresh") // the refusals below are about their flags, not an existing output
 	for _, args := range [][]string{
 		{"train-bpe", corpus, "-o", out},                                             // no --vocab-size
 		{"train-bpe", "--vocab-size", "300", corpus},                                 // no -o
