@@ -75,7 +75,7 @@ func TestRunShardedThenFinalize(t *testing.T) {
 			t.Fatalf("shard %s: exit %d: %s", idx, code, stderr)
 		}
 	}
-	code, _, stderr := tokenize(t, "", "run", sample, "-o", out, "--num-shards", "2", "-q")
+	code, _, stderr := tokenize(t, "", "run", sample, "-o", out, "--num-shards", "2") // no -q: that silences the line
 	if code != exitOK || !strings.Contains(stderr, "shard 0 of 2 is already done") {
 		t.Fatalf("rerun: exit %d: %s", code, stderr)
 	}
