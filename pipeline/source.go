@@ -225,7 +225,7 @@ func (s *inputSet) walk(top string, root *os.Root, exclude string) error {
 			if target, terr := filepath.EvalSymlinks(src); terr == nil {
 				e.err = rowErr(KindOutsideRoot, "symlink resolves to %s, outside the input root %s; only relative links that stay inside the root are followed", target, top)
 			} else {
-				e.err = rowErr(KindReadError, "broken symlink: %v", errors.Unwrap(terr))
+				e.err = rowErr(KindReadError, "broken symlink (its target is missing, or links loop): %v", unwrapPath(terr))
 			}
 		case err != nil:
 			e.err = rowErr(KindReadError, "%v", errors.Unwrap(err))

@@ -62,6 +62,8 @@ func TestSymlinksStayInsideRoot(t *testing.T) {
 		"root/dangling":   "missing.txt",                     // broken
 		"root/dirlink":    "sub",                             // directory: not descended
 		"root/sub/up.txt": filepath.Join("..", "in.txt"),     // relative, inside via ..
+		"root/loop1":      "loop2",                           // a loop
+		"root/loop2":      "loop1",
 	}
 	for name, target := range links {
 		if err := os.Symlink(target, filepath.Join(base, name)); err != nil {
@@ -79,8 +81,8 @@ func TestSymlinksStayInsideRoot(t *testing.T) {
 	for _, r := range rows {
 		got[r.ID] = r
 	}
-	if len(rows) != 7 {
-		t.Fatalf("%d rows, want 7: %+v", len(rows), rows)
+	if len(rows) != 9 {
+		t.Fatalf("%d rows, want 9: %+v", len(rows), rows)
 	}
 	for _, ok := range []string{"good.txt", "in.txt", "sub/up.txt"} {
 		if r := got[ok]; r.Error != "" || string(toBytes(r.IDs)) != "inside" {
@@ -93,8 +95,11 @@ func TestSymlinksStayInsideRoot(t *testing.T) {
 			t.Errorf("%s: %+v, want an outside_root error and null payload", bad, r)
 		}
 	}
-	if r := got["dangling"]; !strings.HasPrefix(r.Error, "read_error: broken symlink") {
+	if r := got["dangling"]; !strings.HasPrefix(r.Error, "read_error: broken symlink") || !strings.Contains(r.Error, "no such file") {
 		t.Errorf("dangling: %+v", r)
+	}
+	if r := got["loop1"]; !strings.HasPrefix(r.Error, "read_error: broken symlink") || !strings.Contains(r.Error, "too many links") {
+		t.Errorf("loop: %+v", r)
 	}
 	if sum.Skipped["symlink_dir"] != 1 {
 		t.Errorf("skipped = %v, want symlink_dir 1", sum.Skipped)
