@@ -155,10 +155,28 @@ func detect(name string, head []byte, complete bool) (modality, format string) {
 			return m.modality, m.format
 		}
 	}
-	if textExts[strings.ToLower(filepath.Ext(name))] || validUTF8(head, complete) {
+	ext := strings.ToLower(filepath.Ext(name))
+	if mod, ok := mediaExts[ext]; ok {
+		// A .png of 0 bytes (or of text) is a broken image, not a text
+		// document: its modality's decoder gives the error row.
+		return mod, ""
+	}
+	if textExts[ext] || validUTF8(head, complete) {
 		return ModText, "text"
 	}
 	return "", ""
+}
+
+// mediaExts are names that promise a medium: a file so named whose bytes
+// match no signature (empty, cut before its header, text) is sent to that
+// modality, whose decoder reports what is wrong, instead of becoming a
+// 0-token text row.
+var mediaExts = map[string]string{
+	".png": ModImage, ".jpg": ModImage, ".jpeg": ModImage, ".gif": ModImage, ".webp": ModImage,
+	".bmp": ModImage, ".tif": ModImage, ".tiff": ModImage,
+	".wav": ModAudio, ".flac": ModAudio, ".mp3": ModAudio, ".ogg": ModAudio, ".oga": ModAudio,
+	".opus": ModAudio, ".m4a": ModAudio,
+	".mp4": ModVideo, ".mov": ModVideo, ".mkv": ModVideo, ".webm": ModVideo, ".avi": ModVideo,
 }
 
 // validUTF8 is utf8.Valid, except that an incomplete head may end in the

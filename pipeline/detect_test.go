@@ -1,12 +1,14 @@
 package pipeline
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/tokenfab/tokenfab/image"
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
 
@@ -90,4 +92,35 @@ func TestDetectCorpus(t *testing.T) {
 		t.Errorf("only %d corpus files checked", n)
 	}
 	t.Logf("%d corpus media files detected by content", n)
+}
+
+// TestMisnamedAndEmptyMedia: a file named as an image whose bytes are no
+// image (empty, or text) is an image error row, not a 0-token text row; an
+// empty .txt stays a text document of 0 tokens.
+func TestMisnamedAndEmptyMedia(t *testing.T) {
+	in := t.TempDir()
+	writeTree(t, in, map[string]string{"zero.png": "", "text.jpg": "hello", "empty.txt": ""})
+	_, img := newImageTok(t, image.Config{Preset: "vit-base-patch16-224"})
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Run(context.Background(), Options{Inputs: []string{in}, OutputDir: out,
+		Modalities: []Modality{byteModality{}, img}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := readParts(t, out)
+	got := map[string]string{}
+	for _, r := range rows {
+		got[r.ID] = r.Modality + " | " + r.Error
+	}
+	want := map[string]string{
+		"empty.txt": "text | ",
+		"zero.png":  "image | tokenize: empty image file (0 bytes): the file is damaged or was cut short",
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: %q, want %q", id, got[id], w)
+		}
+	}
+	if g := got["text.jpg"]; !strings.HasPrefix(g, "image | tokenize: ") {
+		t.Errorf("text.jpg: %q, want an image error row", g)
+	}
 }

@@ -631,6 +631,10 @@ func route(ctx context.Context, rec *record, mods map[string]Modality, lay *layo
 // tokenize calls a modality, turning errors and panics into row errors so
 // that no input can end the job.
 func tokenize(ctx context.Context, m Modality, data []byte) (p Payload, rerr *RowError) {
+	if len(data) == 0 && m.Name() != ModText {
+		// An empty text is a document of 0 tokens; an empty image is not.
+		return Payload{}, rowErr(KindTokenize, "empty %s file (0 bytes): the file is damaged or was cut short", m.Name())
+	}
 	return guard(m, func() (Payload, error) { return m.Tokenize(ctx, data) })
 }
 
