@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -274,7 +276,12 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	case err != nil:
 		return sum, err
 	case ctx.Err() != nil:
-		return sum, fmt.Errorf("interrupted; the %d files written are complete: %w", len(sum.Files), ctx.Err())
+		next := "the output is incomplete: rerun with --overwrite to redo the job (an unsharded run does not resume; with --num-shards N a rerun redoes only the shards not done, docs/batch.md)"
+		if shard != nil {
+			next = fmt.Sprintf("shard %d is not done: rerun the same command to redo it (finished shards are kept)", shard.Index)
+		}
+		return sum, &interruptedError{fmt.Sprintf("interrupted (SIGINT/SIGTERM) after %d records; the %d files written are complete, but %s",
+			sum.Records, len(sum.Files), next), ctx.Err()}
 	case stopped != "":
 		return sum, fmt.Errorf("%w: %s", ErrStopped, stopped)
 	}
@@ -392,6 +399,16 @@ func outputNotInput(inputs []string, out string) error {
 
 // prepareOutput creates dir and makes sure no earlier job's files would be
 // mixed with this one's.
+// interruptedError says what an interrupted job left (its message) and
+// unwraps to the context's error (exit 130).
+type interruptedError struct {
+	msg string
+	err error
+}
+
+func (e *interruptedError) Error() string { return e.msg }
+func (e *interruptedError) Unwrap() error { return e.err }
+
 func prepareOutput(dir outDir, overwrite bool) error {
 	if err := dir.mkdirs(false); err != nil {
 		return err
@@ -415,6 +432,20 @@ func prepareOutput(dir outDir, overwrite bool) error {
 	}
 	sort.Strings(old)
 	if !overwrite {
+		// Say what the old job was: a stopped one is not a result to keep.
+		var prev struct {
+			Completed bool   `json:"completed"`
+			Stopped   string `json:"stopped"`
+		}
+		data, rerr := dir.readFile(SummaryName)
+		switch {
+		case rerr == nil && json.Unmarshal(data, &prev) == nil && !prev.Completed:
+			return configErr("output directory %s holds an incomplete job (%s: stopped: %s; %d output files); pass --overwrite to redo it from the start (an unsharded run does not resume) or choose another -o",
+				dir, SummaryName, prev.Stopped, len(old))
+		case errors.Is(rerr, os.ErrNotExist) && slices.ContainsFunc(old, func(n string) bool { return n != SummaryName }):
+			return configErr("output directory %s holds %d output files (%s…) but no %s: a job that crashed, or is still running; pass --overwrite to redo it or choose another -o",
+				dir, len(old), old[0], SummaryName)
+		}
 		if len(old) == 1 {
 			return configErr("output directory %s already holds the output file %s; pass --overwrite to replace it or choose another -o", dir, old[0])
 		}
@@ -569,7 +600,7 @@ func execute(parent context.Context, o Options, mods map[string]Modality, lay *l
 		}
 	}
 	if parent.Err() != nil {
-		return "interrupted: " + parent.Err().Error(), nil
+		return "interrupted (SIGINT/SIGTERM, or the caller cancelled) before every input was read", nil
 	}
 	return "", nil
 }
