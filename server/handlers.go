@@ -366,7 +366,10 @@ func tokenizeErr(ctx context.Context, err error) *apiError {
 	case errors.Is(err, image.ErrTooManyPixels), errors.Is(err, image.ErrFileTooLarge),
 		errors.Is(err, audio.ErrTooLarge), errors.Is(err, audio.ErrTooLong),
 		errors.As(err, &re) && re.Kind == pipeline.KindTooLarge:
-		return errf(http.StatusRequestEntityTooLarge, "input_too_large", "%v", err)
+		// The image package's hint names run's flag; a server's limit is its own.
+		msg := strings.ReplaceAll(err.Error(), "(tokenize run --max-image-pixels N, Config.MaxImagePixels)",
+			"(start tokenize serve with a larger --max-image-pixels N)")
+		return errf(http.StatusRequestEntityTooLarge, "input_too_large", "%s", msg)
 	case errors.Is(err, image.ErrUnsupportedFormat), errors.Is(err, audio.ErrUnsupportedFormat), errors.Is(err, audio.ErrNeedFFmpeg):
 		return errf(http.StatusUnsupportedMediaType, "unsupported_format", "%v", err)
 	}

@@ -680,3 +680,15 @@ func TestServedImagePresets(t *testing.T) {
 		t.Errorf("docs/serve.md does not list the served presets; want %q", want)
 	}
 }
+
+// TestImageTooLargeNamesServeFlag: a 413 for too many pixels tells the
+// operator to raise serve's own --max-image-pixels, not run's.
+func TestImageTooLargeNamesServeFlag(t *testing.T) {
+	ts := start(t, Config{MaxImagePixels: 100})
+	img := fixture(t, "sample/images/elephant-660-480.jpg")
+	st, hdr, b := ts.do(t, "POST", "/v1/count", "image/jpeg", img)
+	wantError(t, "image over the pixel limit", st, hdr, b, 413, "input_too_large")
+	if !strings.Contains(string(b), "start tokenize serve with a larger --max-image-pixels N") || strings.Contains(string(b), "tokenize run") {
+		t.Errorf("413 message: %s", b)
+	}
+}

@@ -42,6 +42,10 @@ func TestTextCommands(t *testing.T) {
 		{"", []string{"text", "count", "hello world"}, "2\n"},
 		{"", []string{"text", "decode", "[24912,2375]"}, "hello world"},
 		{"[15339,1917]", []string{"text", "decode", "--encoding", "cl100k_base"}, "hello world"},
+		// ARGS are joined by spaces, as for encode and count (docs/pipeline.md).
+		{"", []string{"text", "decode", "--encoding", "cl100k_base", "15339", "1917"}, "hello world"},
+		{"", []string{"text", "decode", "--encoding", "cl100k_base", "15339,1917"}, "hello world"},
+		{"15339 1917\n", []string{"text", "decode", "--encoding", "cl100k_base"}, "hello world"},
 	}
 	for _, c := range cases {
 		code, out, errs := tokenize(t, c.stdin, c.args...)
@@ -57,6 +61,7 @@ func TestTextCommands(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"text", "decode", "[1, 2"},
+		{"text", "decode", "15339", "x"},
 		{"text", "decode", "[999999999]"},
 		{"text", "encode", "--encoding", "nope_base", "x"},
 		{"text", "frobnicate"},

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -36,6 +38,26 @@ func (f *textFlags) tokenizerAndInput(cmd *cobra.Command, args []string) (*text.
 		return nil, nil, err
 	}
 	return t, in, nil
+}
+
+// parseIDs reads a JSON array of ids, or ids separated by spaces or commas.
+func parseIDs(in []byte) ([]int32, error) {
+	var ids []int32
+	if trimmed := strings.TrimSpace(string(in)); strings.HasPrefix(trimmed, "[") {
+		err := json.Unmarshal([]byte(trimmed), &ids)
+		return ids, err
+	}
+	for _, f := range strings.FieldsFunc(string(in), func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		v, err := strconv.ParseInt(f, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an int32 id", f)
+		}
+		ids = append(ids, int32(v))
+	}
+	if ids == nil {
+		return nil, fmt.Errorf("no ids given")
+	}
+	return ids, nil
 }
 
 func newTextCmd() *cobra.Command {
@@ -74,22 +96,25 @@ JSON array on one line. Special-token text is ordinary text unless
 		},
 	}
 	decode := &cobra.Command{
-		Use:   "decode [JSON-ARRAY]",
-		Short: "Print the text of a JSON array of ids (argument or stdin)",
-		Long: `decode reads a JSON array of token ids (the argument, or stdin) and writes
-the bytes those tokens stand for, exactly, with no newline added: decode(encode(x))
-gives x back, even for invalid UTF-8. An unknown id is an error (exit 1).`,
+		Use:   "decode [IDS...]",
+		Short: "Print the text of token ids: a JSON array or plain ids (arguments or stdin)",
+		Long: `decode reads token ids from its arguments (joined by spaces, as encode and
+count join theirs) or, without arguments, from stdin: a JSON array such as
+[24912,2375], or plain ids separated by spaces or commas (24912 2375). It
+writes the bytes those tokens stand for, exactly, with no newline added:
+decode(encode(x)) gives x back, even for invalid UTF-8. An unknown id is an
+error (exit 1).`,
 		Example: `  tokenize text decode "[24912,2375]"
+  tokenize text decode 24912 2375
   tokenize text encode "hi" | tokenize text decode`,
-		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, in, err := f.tokenizerAndInput(cmd, args)
 			if err != nil {
 				return err
 			}
-			var ids []int32
-			if err := json.Unmarshal(in, &ids); err != nil {
-				return usagef("decode wants a JSON array of int32 ids such as [24912,2375]: %v", err)
+			ids, err := parseIDs(in)
+			if err != nil {
+				return usagef("decode wants token ids, a JSON array such as [24912,2375] or plain ids such as 24912 2375: %v", err)
 			}
 			out, err := t.Decode(nil, ids)
 			if err != nil {
