@@ -440,11 +440,15 @@ func prepareOutput(dir outDir, overwrite bool) error {
 		data, rerr := dir.readFile(SummaryName)
 		switch {
 		case rerr == nil && json.Unmarshal(data, &prev) == nil && !prev.Completed:
-			return configErr("output directory %s holds an incomplete job (%s: stopped: %s; %d output files); pass --overwrite to redo it from the start (an unsharded run does not resume) or choose another -o",
+			return configErr("output directory %s holds an incomplete job (%s: stopped: %s; %d output files, the summary included); pass --overwrite to redo it from the start (an unsharded run does not resume) or choose another -o",
 				dir, SummaryName, prev.Stopped, len(old))
 		case errors.Is(rerr, os.ErrNotExist) && slices.ContainsFunc(old, func(n string) bool { return n != SummaryName }):
-			return configErr("output directory %s holds %d output files (%s…) but no %s: a job that crashed, or is still running; pass --overwrite to redo it or choose another -o",
-				dir, len(old), old[0], SummaryName)
+			files := fmt.Sprintf("%d output files (%s…)", len(old), old[0])
+			if len(old) == 1 {
+				files = "the output file " + old[0]
+			}
+			return configErr("output directory %s holds %s but no %s: a job that crashed, or is still running; pass --overwrite to redo it or choose another -o",
+				dir, files, SummaryName)
 		}
 		if len(old) == 1 {
 			return configErr("output directory %s already holds the output file %s; pass --overwrite to replace it or choose another -o", dir, old[0])

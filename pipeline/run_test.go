@@ -269,12 +269,12 @@ func TestRunCancelNoLeaks(t *testing.T) {
 		t.Errorf("stopped = %q", sum.Stopped)
 	}
 	_, err = Run(context.Background(), Options{Inputs: []string{src}, OutputDir: out, Modalities: []Modality{blockingModality{started}}})
-	if want := "output directory " + out + " holds an incomplete job (_SUMMARY.json: stopped: interrupted (SIGINT/SIGTERM, or the caller cancelled) before every input was read; 2 output files); pass --overwrite to redo it from the start (an unsharded run does not resume) or choose another -o"; err == nil || err.Error() != want {
+	if want := "output directory " + out + " holds an incomplete job (_SUMMARY.json: stopped: interrupted (SIGINT/SIGTERM, or the caller cancelled) before every input was read; 2 output files, the summary included); pass --overwrite to redo it from the start (an unsharded run does not resume) or choose another -o"; err == nil || err.Error() != want {
 		t.Errorf("rerun: %v\nwant %s", err, want)
 	}
 	os.Remove(filepath.Join(out, SummaryName)) // as after a SIGKILL
 	_, err = Run(context.Background(), Options{Inputs: []string{src}, OutputDir: out, Modalities: []Modality{blockingModality{started}}})
-	if err == nil || !strings.Contains(err.Error(), "holds 1 output files (part-00000.arrow…) but no _SUMMARY.json: a job that crashed, or is still running; pass --overwrite") {
+	if err == nil || !strings.Contains(err.Error(), "holds the output file part-00000.arrow but no _SUMMARY.json: a job that crashed, or is still running; pass --overwrite") {
 		t.Errorf("rerun without a summary: %v", err)
 	}
 	deadline := time.Now().Add(2 * time.Second)

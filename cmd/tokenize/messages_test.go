@@ -134,7 +134,7 @@ func TestEmptyFieldNamesAndPlurals(t *testing.T) {
 	}
 	os.Remove(filepath.Join(out, "_SUMMARY.json"))
 	code, _, stderr = tokenize(t, "", "run", in, "-o", out)
-	if code != 1 || !strings.Contains(stderr, "already holds the output file part-00000.arrow; pass --overwrite to replace it or choose another -o") {
+	if code != 1 || !strings.Contains(stderr, "holds the output file part-00000.arrow but no _SUMMARY.json: a job that crashed, or is still running; pass --overwrite to redo it or choose another -o") {
 		t.Errorf("rerun: exit %d, %s", code, stderr)
 	}
 }

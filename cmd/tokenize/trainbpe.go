@@ -18,7 +18,7 @@ import (
 // newTrainBPECmd is `tokenize train-bpe`: package text/train on files.
 func newTrainBPECmd() *cobra.Command {
 	var (
-		cfg     train.Config
+		cfg       train.Config
 		special   string
 		outDir    string
 		overwrite bool
