@@ -94,6 +94,9 @@ type Tokens struct {
 	// Truncated: audio was cut (LongAudio "truncate", AST beyond 1024
 	// frames) or the file itself was cut off (PCM.Truncated).
 	Truncated bool
+	// SourceTruncated: the file itself was cut off (PCM.Truncated, e.g. a
+	// WAV whose data chunk ends early); the features cover what is there.
+	SourceTruncated bool
 	// Chunks is the number of 30-s Whisper chunks (1 for AST);
 	// ChunkFrames the frames per chunk (3000; AST 1024).
 	Chunks      int
@@ -288,13 +291,14 @@ func (t *Tokenizer) tokenize(ctx context.Context, data []byte) (*Tokens, error) 
 		if x, err = whisperLoadAudio(ctx, data, t.cfg.FFmpeg, t.rate); err != nil {
 			return nil, err
 		}
-		tok.Truncated = pcm.Truncated
+		tok.Truncated, tok.SourceTruncated = pcm.Truncated, pcm.Truncated
 	} else {
 		pcm, err := DecodeContext(ctx, data, t.decodeOptions())
 		if err != nil {
 			return nil, err
 		}
 		tok.SourceRate, tok.SourceChannels, tok.Codec, tok.Truncated = pcm.SampleRate, pcm.Channels, pcm.Codec, pcm.Truncated
+		tok.SourceTruncated = pcm.Truncated
 		if t.cfg.MaxDurationSeconds > 0 && pcm.Duration() > t.cfg.MaxDurationSeconds {
 			return nil, fmt.Errorf("%w: %.1f s > %.1f s", ErrTooLong, pcm.Duration(), t.cfg.MaxDurationSeconds)
 		}

@@ -110,6 +110,9 @@ func (m *audioModality) Tokenize(ctx context.Context, data []byte) (Payload, err
 		return Payload{}, err
 	}
 	p := Payload{NumTokens: tk.NumTokens, Mel: tk.Mel, NMels: tk.NMels, InputIDs: tk.InputIDs}
+	if tk.SourceTruncated {
+		p.Warning = fmt.Sprintf("truncated: the %s file ends before its declared length; %.3f s decoded", tk.Codec, tk.DurationSeconds)
+	}
 	if p.Mel == nil {
 		p.Mel = []float32{} // no frames (log-mel without centring on a short clip): an empty list, not null
 	}

@@ -49,6 +49,7 @@ func (byteModality) Describe() map[string]any {
 // outRow is a row read back from an output file.
 type outRow struct {
 	ID, Field, Modality, Source, Error string
+	Warning                            string
 	Segment                            int32
 	NumTokens                          int32
 	HasTokens                          bool // num_tokens not null
@@ -137,7 +138,7 @@ func decodeBatch(rec arrow.RecordBatch) []outRow {
 	var out []outRow
 	for i := 0; i < int(rec.NumRows()); i++ {
 		r := outRow{ID: str("id", i), Field: str("field", i), Modality: str("modality", i),
-			Source: str("source", i), Error: str("error", i)}
+			Source: str("source", i), Error: str("error", i), Warning: str("warning", i)}
 		r.Segment = col("segment").(*array.Int32).Value(i)
 		nt := col("num_tokens").(*array.Int32)
 		if nt.IsValid(i) {

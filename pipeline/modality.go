@@ -31,6 +31,10 @@ type Modality interface {
 // audio tokenizer is (NewAudio), mel (plus grid_thw for AST), and when a
 // video tokenizer is (NewVideo), video_patches, grid_thw and timestamps.
 type Payload struct {
+	// Warning notes something wrong with an input that still tokenized
+	// (column warning, null when ""): e.g. a truncated WAV, decoded up to
+	// where the file ends. The summary counts these rows.
+	Warning string
 	// NumTokens is the number of tokens the segment costs: len(InputIDs) for
 	// text, patches (after merging) for images and video, frames for audio.
 	// It must fit int32 (column num_tokens); larger is a too_large row.

@@ -143,6 +143,14 @@ var baseColumns = []column{
 			lb.ValueBuilder().(*array.Int32Builder).AppendValues(r.p.InputIDs, nil)
 		},
 		size: func(r *row) int64 { return 4 * int64(len(r.p.InputIDs)) }},
+	// Last of the base columns, so readers that index columns by position
+	// keep working.
+	str("warning", func(r *row) string {
+		if r.err != nil {
+			return ""
+		}
+		return r.p.Warning
+	}),
 }
 
 // gridColumn is grid_thw, fixed_size_list<int32, 3>: (temporal, height,

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	json "github.com/goccy/go-json"
 	"errors"
 	"io"
 	"io/fs"
@@ -14,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	json "github.com/goccy/go-json"
 	"gocloud.dev/blob"
 )
 

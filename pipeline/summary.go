@@ -33,6 +33,9 @@ type Summary struct {
 	Modalities map[string]*ModalityStats `json:"modalities"`
 	// Errors counts error rows by kind.
 	Errors ErrorStats `json:"errors"`
+	// Warnings counts successful rows with a warning (column warning,
+	// e.g. a truncated WAV decoded up to where it ends).
+	Warnings int64 `json:"warnings"`
 	// Skipped counts inputs left out on purpose: hidden, symlink_dir,
 	// special (devices, pipes, sockets), blank_lines (in manifests).
 	Skipped map[string]int64 `json:"skipped"`
@@ -122,6 +125,9 @@ func (s *Summary) add(r *row) {
 	}
 	ms.Tokens += int64(r.p.NumTokens)
 	s.Tokens += int64(r.p.NumTokens)
+	if r.p.Warning != "" {
+		s.Warnings++
+	}
 }
 
 // finish fills the derived fields.
