@@ -43,6 +43,7 @@ type tputRow struct {
 
 type page struct {
 	Dir        string
+	Incomplete string // Output.Incomplete: shown first, in red
 	Files      []string
 	Rows       int64
 	Summaries  int
@@ -66,7 +67,7 @@ type page struct {
 // Render writes the self-contained HTML report of st: every chart is a PNG
 // embedded as a data: URI, the style is inline, nothing is fetched.
 func Render(w io.Writer, st *Stats) error {
-	pg := page{Dir: st.Out.Dir, Rows: st.Rows, Summaries: len(st.Out.Summaries),
+	pg := page{Dir: st.Out.Dir, Incomplete: st.Out.Incomplete(), Rows: st.Rows, Summaries: len(st.Out.Summaries),
 		Finalized: st.Out.Manifest != nil, DoneShards: st.Out.DoneShards, PackLength: st.PackLength, PackPadID: st.PackPadID}
 	for _, f := range st.Out.Files {
 		pg.Files = append(pg.Files, filepath.Base(f))
@@ -192,8 +193,10 @@ th{background:#eef}
 td.l,th.l{text-align:left}
 img{display:block;margin:.5em 0;border:1px solid #ddd}
 .note{color:#666;font-size:90%}
+.warn{color:#a00;border:2px solid #a00;padding:.4em}
 </style></head><body>
 <h1>tokenfab report</h1>
+{{if .Incomplete}}<p class="warn"><b>{{.Incomplete}}.</b></p>{{end}}
 <p><b>{{.Dir}}</b>: {{len .Files}} part file(s), {{.Rows}} rows, {{.Summaries}} summary file(s){{if .Finalized}}, finalized (manifest.json){{end}}{{if .DoneShards}}, {{.DoneShards}} shard marker(s) in _done{{end}}.</p>
 <p class="note">Files in row order: {{range $i, $f := .Files}}{{if $i}}, {{end}}{{$f}}{{end}}</p>
 {{if .PackLength}}<p><b>Packed output (--pack {{.PackLength}}):</b> every row is one sequence of {{.PackLength}} token slots (input_ids) holding successive text documents, split where they cross a sequence boundary; its <code>length</code> column counts the real tokens, the remaining slots are pad id {{.PackPadID}}. Rows are sequences, not documents: the token table below gives the <code>length</code> of each sequence; per-document token counts, tokens per byte per row and context-window fit cannot be recovered from packed files (the summaries' totals are shown where they apply).</p>{{end}}

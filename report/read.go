@@ -32,6 +32,47 @@ type Output struct {
 	Manifest *pipeline.Manifest
 	// DoneShards counts the _done/part-*.json markers (sharded runs).
 	DoneShards int
+	// NumShards is N of a sharded run (from _done/_config.json or a shard
+	// summary), 0 for an unsharded one; MissingShards are the shards with
+	// no marker (not run, or not finished); Success is whether _SUCCESS
+	// (written last by finalize) exists.
+	NumShards     int
+	MissingShards []int
+	Success       bool
+}
+
+// Incomplete says, in one sentence, why the output is not a finished job
+// (shards missing, not finalized, a stopped or crashed run), or "" when
+// it is one. The report still covers the rows that are there.
+func (o *Output) Incomplete() string {
+	if o.NumShards > 0 {
+		var why []string
+		if len(o.MissingShards) > 0 {
+			ids := make([]string, len(o.MissingShards))
+			for i, s := range o.MissingShards {
+				ids[i] = fmt.Sprint(s)
+			}
+			why = append(why, fmt.Sprintf("shard(s) %s of %d not done", strings.Join(ids, ", "), o.NumShards))
+		}
+		if !o.Success {
+			why = append(why, "not finalized (no _SUCCESS)")
+		}
+		if len(why) == 0 {
+			return ""
+		}
+		next := "run tokenize finalize"
+		if len(o.MissingShards) > 0 {
+			next = "run the missing shards, then tokenize finalize"
+		}
+		return fmt.Sprintf("INCOMPLETE sharded job: %s; the report covers only the rows written so far (%s)", strings.Join(why, "; "), next)
+	}
+	if len(o.Summaries) == 0 {
+		return "INCOMPLETE job: no " + pipeline.SummaryName + " (the run crashed or is still running); the report covers only the part files there"
+	}
+	if s := o.Summaries[0]; !s.Completed {
+		return "INCOMPLETE job: the run stopped (" + s.Stopped + "); the report covers only the rows written"
+	}
+	return ""
 }
 
 // isPart reports whether name is a tokenfab part file (Arrow IPC file or
@@ -89,9 +130,54 @@ func Discover(dir string) (*Output, error) {
 		}
 	}
 	if len(o.Files) == 0 {
-		return nil, fmt.Errorf("%s holds no part-*.arrow or part-*.arrows files: is it the -o directory of `tokenize run`?", dir)
+		for _, e := range ents { // say so when it is tokenfab output of a format report does not read
+			n := e.Name()
+			switch {
+			case strings.HasPrefix(n, "part-") && (strings.HasSuffix(n, ".bin") || strings.HasSuffix(n, ".idx")):
+				return nil, notReportable("%s holds Megatron-LM .bin/.idx output (--format megatron), which tokenize report does not support: it reads Arrow output (--format arrow or arrow-stream); the totals are in %s (or the shards' summaries)", dir, pipeline.SummaryName)
+			case strings.HasPrefix(n, "part-") && strings.HasSuffix(n, ".parquet"):
+				return nil, notReportable("%s holds Parquet output (--format parquet), which tokenize report does not support: it reads Arrow output (--format arrow or arrow-stream)", dir)
+			}
+		}
+		return nil, notReportable("%s holds no part-*.arrow or part-*.arrows files: is it the -o directory of `tokenize run`?", dir)
 	}
+	o.shardState(dir)
 	return o, nil
+}
+
+// ErrNotReportable is matched (errors.Is) by Discover's errors for a
+// directory that holds no Arrow output: wrong input, not an I/O failure.
+var ErrNotReportable = errors.New("not an Arrow output directory")
+
+type notReportableError struct{ msg string }
+
+func (e *notReportableError) Error() string        { return e.msg }
+func (e *notReportableError) Is(target error) bool { return target == ErrNotReportable }
+
+func notReportable(format string, args ...any) error {
+	return &notReportableError{fmt.Sprintf(format, args...)}
+}
+
+// shardState fills NumShards, MissingShards and Success.
+func (o *Output) shardState(dir string) {
+	_, err := os.Stat(filepath.Join(dir, pipeline.SuccessName))
+	o.Success = err == nil
+	var cfg struct {
+		NumShards int `json:"num_shards"`
+	}
+	if readJSON(filepath.Join(dir, pipeline.DoneDir, pipeline.JobConfigName), &cfg) == nil {
+		o.NumShards = cfg.NumShards
+	}
+	for _, s := range o.Summaries {
+		if s.Shard != nil && o.NumShards == 0 {
+			o.NumShards = s.Shard.Count
+		}
+	}
+	for i := 0; i < o.NumShards; i++ {
+		if _, err := os.Stat(filepath.Join(dir, pipeline.DoneDir, fmt.Sprintf("part-%05d.json", i))); err != nil {
+			o.MissingShards = append(o.MissingShards, i)
+		}
+	}
 }
 
 func readJSON(path string, v any) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,7 +44,9 @@ report goes to ./report.html unless -o says otherwise.`,
 				}
 			}
 			st, err := rpt.Build(dir)
-			if err != nil {
+			if errors.Is(err, rpt.ErrNotReportable) {
+				return inputError{err} // exit 1: the directory, not the disk
+			} else if err != nil {
 				return err
 			}
 			var b bytes.Buffer
@@ -53,7 +56,11 @@ report goes to ./report.html unless -o says otherwise.`,
 			if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d rows in %d files -> %s\n", args[0], st.Rows, len(st.Out.Files), out)
+			status := ""
+			if inc := st.Out.Incomplete(); inc != "" {
+				status = " (" + inc + ")"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d rows in %d files%s -> %s\n", args[0], st.Rows, len(st.Out.Files), status, out)
 			return nil
 		},
 	}
