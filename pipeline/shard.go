@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -37,6 +40,25 @@ type jobConfig struct {
 	ManifestHash string `json:"manifest_hash"`
 	Entries      int    `json:"entries"`
 	Format       Format `json:"format"`
+	// Settings is the readable form of what the config hash covers (the
+	// tokenfab metadata flattened to dotted keys, and the writer's
+	// options), so a refusal can name what differs. Absent in configs
+	// pinned before it existed: the refusal then gives the hashes only.
+	Settings map[string]string `json:"settings,omitempty"`
+	// inputs are the manifest's entries, written to InputsName once the
+	// config is pinned (not in _config.json: it can be long).
+	inputs []inputStamp
+}
+
+// InputsName (in DoneDir) lists the pinned job's inputs (source, size,
+// mtime), so that a run seeing other inputs can name them.
+const InputsName = "_inputs.json"
+
+// inputStamp is what the manifest hash covers of one input.
+type inputStamp struct {
+	Source  string `json:"source"`
+	Size    int64  `json:"size"`
+	MTimeNS int64  `json:"mtime_ns"`
 }
 
 // Marker is a shard's completion marker, DoneDir/part-NNNNN.json, written
@@ -102,7 +124,14 @@ func shardOf(entries []entry, n int) []int {
 // modification time and error, in order (and a frame directory's frame
 // names).
 func manifestHash(entries []entry) string {
+	h, _ := manifestStamps(entries)
+	return h
+}
+
+// manifestStamps is manifestHash and each entry's inputStamp.
+func manifestStamps(entries []entry) (string, []inputStamp) {
 	h := sha256.New()
+	stamps := make([]inputStamp, 0, len(entries))
 	for _, e := range entries {
 		var mt int64
 		if e.obj != nil {
@@ -127,8 +156,112 @@ func manifestHash(entries []entry) string {
 		if e.frames != nil { // a frame directory: its frames' names too
 			fmt.Fprintf(h, "\t%q\n", e.frames.names)
 		}
+		stamps = append(stamps, inputStamp{Source: e.source, Size: e.size, MTimeNS: mt})
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil)), stamps
+}
+
+// jobSettings is the readable form of configHash's input but the
+// manifest: every key of the tokenfab metadata (dotted paths, JSON values)
+// and the writer's options.
+func jobSettings(schema *arrow.Schema, o Options, n int) map[string]string {
+	set := map[string]string{
+		"format": string(o.Format), "compression": string(o.Compression), "num_shards": fmt.Sprint(n),
+		"batch_bytes": fmt.Sprint(o.BatchBytes), "batch_rows": fmt.Sprint(o.BatchRows),
+		"max_file_bytes": fmt.Sprint(o.MaxFileBytes), "max_record_bytes": fmt.Sprint(o.MaxRecordBytes),
+	}
+	if v, ok := schema.Metadata().GetValue("tokenfab"); ok {
+		var m any
+		if json.Unmarshal([]byte(v), &m) == nil {
+			flatten("", m, set)
+		}
+	}
+	return set
+}
+
+// flatten writes the leaves of a JSON value under dotted keys.
+func flatten(prefix string, v any, out map[string]string) {
+	if m, ok := v.(map[string]any); ok && len(m) > 0 {
+		for k, x := range m {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			flatten(key, x, out)
+		}
+		return
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "<|endoftext|>", not "\u003c|endoftext|\u003e"
+	enc.Encode(v)
+	out[prefix] = strings.TrimSuffix(b.String(), "\n")
+}
+
+// maxDiffs is how many differing settings or inputs a refusal names.
+const maxDiffs = 5
+
+// settingsDiff names the settings that differ: "key: old -> new".
+func settingsDiff(old, now map[string]string) []string {
+	keys := map[string]bool{}
+	for k := range old {
+		keys[k] = true
+	}
+	for k := range now {
+		keys[k] = true
+	}
+	var d []string
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		o, ok1 := old[k]
+		n, ok2 := now[k]
+		switch {
+		case !ok1:
+			d = append(d, fmt.Sprintf("%s: (unset) -> %s", k, n))
+		case !ok2:
+			d = append(d, fmt.Sprintf("%s: %s -> (unset)", k, o))
+		case o != n:
+			d = append(d, fmt.Sprintf("%s: %s -> %s", k, o, n))
+		}
+	}
+	return d
+}
+
+// inputsDiff names inputs added, removed or changed (size, mtime), in the
+// order of the current manifest, then the removed ones.
+func inputsDiff(old, now []inputStamp) []string {
+	before := make(map[string]inputStamp, len(old))
+	for _, s := range old {
+		before[s.Source] = s
+	}
+	var d []string
+	seen := map[string]bool{}
+	for _, s := range now {
+		seen[s.Source] = true
+		o, ok := before[s.Source]
+		switch {
+		case !ok:
+			d = append(d, s.Source+" is new")
+		case o.Size != s.Size:
+			d = append(d, fmt.Sprintf("%s changed size (%d -> %d bytes)", s.Source, o.Size, s.Size))
+		case o.MTimeNS != s.MTimeNS:
+			d = append(d, fmt.Sprintf("%s changed mtime (%s -> %s)", s.Source,
+				time.Unix(0, o.MTimeNS).UTC().Format(time.RFC3339Nano), time.Unix(0, s.MTimeNS).UTC().Format(time.RFC3339Nano)))
+		}
+	}
+	for _, s := range old {
+		if !seen[s.Source] {
+			d = append(d, s.Source+" is gone")
+		}
+	}
+	return d
+}
+
+// firstFew joins the first maxDiffs items and counts the rest.
+func firstFew(items []string) string {
+	if len(items) <= maxDiffs {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:maxDiffs], "; ") + fmt.Sprintf("; and %d more", len(items)-maxDiffs)
 }
 
 // configHash hashes everything that affects the output bytes: the schema
@@ -214,11 +347,40 @@ func pinJobConfig(dir outDir, cfg jobConfig) error {
 		return configErr("output directory %s was started with --num-shards %d; this run has --num-shards %d. A rerun must use the same shard count, inputs and flags; use a new -o for a different layout (or delete %s)",
 			dir, old.NumShards, cfg.NumShards, dir)
 	case old.ManifestHash != cfg.ManifestHash:
-		return configErr("output directory %s was started from other inputs (%d input files then, %d now, or sizes/mtimes changed); a rerun must see the same inputs; use a new -o (or delete %s)",
-			dir, old.Entries, cfg.Entries, dir)
+		what := ""
+		var stamps []inputStamp
+		if data, err := dir.readFile(DoneDir + "/" + InputsName); err == nil && json.Unmarshal(data, &stamps) == nil {
+			if d := inputsDiff(stamps, cfg.inputs); len(d) > 0 {
+				what = ": " + firstFew(d)
+			} else {
+				what = ": the same files, sizes and mtimes, so their ids, order or error state differ"
+			}
+		}
+		counts := fmt.Sprintf("%d input files then, %d now", old.Entries, cfg.Entries)
+		if what == "" { // no input list pinned (an older job): counts and hashes only
+			counts += ", or sizes/mtimes changed"
+		}
+		return configErr("output directory %s was started from other inputs (%s; manifest %.12s, now %.12s)%s; a rerun must see the same inputs; use a new -o (or delete %s)",
+			dir, counts, old.ManifestHash, cfg.ManifestHash, what, dir)
 	case old.ConfigHash != cfg.ConfigHash:
-		return configErr("output directory %s was started with other tokenizer or output flags (config %.12s, now %.12s); rerun with the same flags, or use a new -o (or delete %s)",
-			dir, old.ConfigHash, cfg.ConfigHash, dir)
+		what := ""
+		if old.Settings != nil { // configs pinned before Settings existed: the hashes only
+			if d := settingsDiff(old.Settings, cfg.Settings); len(d) > 0 {
+				what = "; differing: " + firstFew(d)
+			} else {
+				what = "; no listed setting differs, so the Arrow schema does"
+			}
+		}
+		return configErr("output directory %s was started with other tokenizer or output flags (config %.12s, now %.12s%s); rerun with the same flags, or use a new -o (or delete %s)",
+			dir, old.ConfigHash, cfg.ConfigHash, what, dir)
+	}
+	// This run matches the pinned config: record the inputs for later
+	// refusals (once; a racing shard writes the same list).
+	if cfg.inputs != nil {
+		data, _ := json.Marshal(cfg.inputs)
+		if err := dir.createExclusive(DoneDir+"/"+InputsName, append(data, '\n')); err != nil {
+			return fmt.Errorf("writing the input list: %w", err)
+		}
 	}
 	return nil
 }
@@ -315,10 +477,11 @@ func shardSummaryName(i, n int) string { return fmt.Sprintf("_SUMMARY-%05d-of-%0
 // for shard o.ShardIndex and narrows set to the shard's entries. A non-nil
 // marker means the shard is already done.
 func planShard(o Options, out outDir, schema *arrow.Schema, set *inputSet) (*ShardInfo, *Marker, error) {
-	mh := manifestHash(set.entries)
+	mh, stamps := manifestStamps(set.entries)
 	ch := configHash(schema, o, mh, o.NumShards)
 	done, err := prepareShard(out, o.ShardIndex, jobConfig{NumShards: o.NumShards, ConfigHash: ch,
-		ManifestHash: mh, Entries: len(set.entries), Format: o.Format})
+		ManifestHash: mh, Entries: len(set.entries), Format: o.Format,
+		Settings: jobSettings(schema, o, o.NumShards), inputs: stamps})
 	if err != nil {
 		return nil, nil, err
 	}

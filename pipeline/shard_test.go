@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
@@ -142,8 +143,10 @@ func TestShardRefusals(t *testing.T) {
 	cases := map[string]Options{
 		"--num-shards 2; this run has --num-shards 3": shardOpts(in, out, 3, 1),
 		"other tokenizer or output flags":             other,
-		"other inputs":                                shardOpts(in[:1], out, 2, 1),
-		"out of range":                                shardOpts(in, out, 2, 2),
+		"; differing: batch_rows: 7 -> 8); rerun":     other, // the refusal names what differs
+		"other inputs": shardOpts(in[:1], out, 2, 1),
+		"): " + filepath.Join(in[1], "d0", "f000.txt") + " is gone; ": shardOpts(in[:1], out, 2, 1),
+		"out of range": shardOpts(in, out, 2, 2),
 	}
 	for want, o := range cases {
 		_, err := Run(ctx, o)
@@ -160,6 +163,57 @@ func TestShardRefusals(t *testing.T) {
 	if json.Unmarshal(data, &cfg) != nil || cfg.NumShards != 2 {
 		t.Fatalf("job config: %s", data)
 	}
+}
+
+// TestShardRefusalsNameDifferences: a changed input is named with what
+// changed; a job pinned before settings and input lists were stored (an
+// older binary) still refuses, with counts and hashes only.
+func TestShardRefusalsNameDifferences(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a.txt": "aaa", "b.txt": "bbb", "c.txt": "ccc"})
+	ctx := context.Background()
+	out := t.TempDir()
+	if _, err := Run(ctx, shardOpts([]string{dir}, out, 2, 0)); err != nil {
+		t.Fatal(err)
+	}
+	bTime := mtimeOf(t, filepath.Join(dir, "b.txt"))
+	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("bbbb"), 0o644)
+	_, err := Run(ctx, shardOpts([]string{dir}, out, 2, 1))
+	if want := "(3 input files then, 3 now; manifest "; err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), "): "+filepath.Join(dir, "b.txt")+" changed size (3 -> 4 bytes); a rerun must see the same inputs") {
+		t.Errorf("changed input: %v", err)
+	}
+	// An older job: no settings in _config.json, no _inputs.json.
+	var cfg map[string]any
+	path := filepath.Join(out, DoneDir, JobConfigName)
+	data, _ := os.ReadFile(path)
+	if json.Unmarshal(data, &cfg) != nil || cfg["settings"] == nil {
+		t.Fatalf("_config.json has no settings: %s", data)
+	}
+	delete(cfg, "settings")
+	data, _ = json.Marshal(cfg)
+	os.WriteFile(path, data, 0o644)
+	os.Remove(filepath.Join(out, DoneDir, InputsName))
+	_, err = Run(ctx, shardOpts([]string{dir}, out, 2, 1))
+	if err == nil || !strings.Contains(err.Error(), "(3 input files then, 3 now, or sizes/mtimes changed; manifest ") {
+		t.Errorf("old job, changed input: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("bbb"), 0o644)
+	os.Chtimes(filepath.Join(dir, "b.txt"), time.Time{}, bTime) // the inputs as pinned again
+	other := shardOpts([]string{dir}, out, 2, 1)
+	other.BatchRows = 8
+	_, err = Run(ctx, other)
+	if err == nil || !strings.Contains(err.Error(), "other tokenizer or output flags (config ") || strings.Contains(err.Error(), "differing") {
+		t.Errorf("old job, other flags: %v", err)
+	}
+}
+
+func mtimeOf(t *testing.T, p string) time.Time {
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.ModTime()
 }
 
 func TestShardOfIsContiguousAndBalanced(t *testing.T) {
