@@ -280,8 +280,8 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		if shard != nil {
 			next = fmt.Sprintf("shard %d is not done: rerun the same command to redo it (finished shards are kept)", shard.Index)
 		}
-		return sum, &interruptedError{fmt.Sprintf("interrupted (SIGINT/SIGTERM) after %d records; the %d files written are complete, but %s",
-			sum.Records, len(sum.Files), next), ctx.Err()}
+		return sum, &interruptedError{fmt.Sprintf("interrupted (SIGINT/SIGTERM) after %d records; the %s written %s complete, but %s",
+			sum.Records, countNoun(len(sum.Files), "file"), map[bool]string{true: "is", false: "are"}[len(sum.Files) == 1], next), ctx.Err()}
 	case stopped != "":
 		return sum, fmt.Errorf("%w: %s", ErrStopped, stopped)
 	}
@@ -399,6 +399,14 @@ func outputNotInput(inputs []string, out string) error {
 
 // prepareOutput creates dir and makes sure no earlier job's files would be
 // mixed with this one's.
+// countNoun is "1 file", "3 files".
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // interruptedError says what an interrupted job left (its message) and
 // unwraps to the context's error (exit 130).
 type interruptedError struct {

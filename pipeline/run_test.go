@@ -261,7 +261,7 @@ func TestRunCancelNoLeaks(t *testing.T) {
 		t.Errorf("%d rows written after cancel", len(rows))
 	}
 	// The messages say what was left and what to do, without "context canceled".
-	if want := "interrupted (SIGINT/SIGTERM) after 0 records; the 1 files written are complete, but the output is incomplete: rerun with --overwrite"; !strings.HasPrefix(err.Error(), want) ||
+	if want := "interrupted (SIGINT/SIGTERM) after 0 records; the 1 file written is complete, but the output is incomplete: rerun with --overwrite"; !strings.HasPrefix(err.Error(), want) ||
 		strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("err = %q, want it to start %q", err, want)
 	}
@@ -437,5 +437,21 @@ func TestInvalidUTF8FileName(t *testing.T) {
 	}
 	if got := strings.Join(ids, " "); got != `bad\xfename.txt bad\xffname.txt ok.txt` {
 		t.Errorf("ids %s", got)
+	}
+}
+
+// TestRunCancelShardedSaysRerun: an interrupted shard is told to rerun the
+// same command (shards resume), not to pass --overwrite.
+func TestRunCancelShardedSaysRerun(t *testing.T) {
+	src := t.TempDir()
+	makeCorpus(t, src, 5, 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{}, 1)
+	go func() { <-started; cancel() }()
+	_, err := Run(ctx, Options{Inputs: []string{src}, OutputDir: t.TempDir(), Workers: 2, NumShards: 1,
+		Modalities: []Modality{blockingModality{started}}})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "shard 0 is not done: rerun the same command to redo it (finished shards are kept)") ||
+		strings.Contains(err.Error(), "--overwrite") {
+		t.Errorf("err = %v", err)
 	}
 }
