@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tokenfab/tokenfab/internal/testenv"
 )
 
 // TestQuietShardDoneAndRefusedShardTrace: -q silences the "already done"
@@ -41,5 +43,21 @@ func TestQuietShardDoneAndRefusedShardTrace(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "done: 1 record, 1 row,") ||
 		!strings.Contains(stderr, `msg="1 input given more than once read once (skipped.duplicate_input 1)"`) {
 		t.Errorf("duplicate input: exit %d %s", code, stderr)
+	}
+}
+
+// TestGIFAsVideoHelpMatchesDocs: the flag help and docs/pipeline.md both
+// say what the video package does with GIFs (video.Config.GIF "auto":
+// ffmpeg when available, else the Go compositor); the help once said
+// "decoded in Go without ffmpeg" only.
+func TestGIFAsVideoHelpMatchesDocs(t *testing.T) {
+	usage := newRunCmd().Flags().Lookup("gif-as-video").Usage
+	doc, err := os.ReadFile(filepath.Join(testenv.Root(), "docs", "pipeline.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(usage, "GIFs go through ffmpeg when it is on PATH, else the Go compositor") ||
+		!strings.Contains(string(doc), "decodes GIFs with ffmpeg when present, else its Go compositor") {
+		t.Errorf("--gif-as-video help %q and docs/pipeline.md disagree with video.Config.GIF auto", usage)
 	}
 }
