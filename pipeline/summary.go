@@ -37,7 +37,8 @@ type Summary struct {
 	// e.g. a truncated WAV decoded up to where it ends).
 	Warnings int64 `json:"warnings"`
 	// Skipped counts inputs left out on purpose: hidden, symlink_dir,
-	// special (devices, pipes, sockets), blank_lines (in manifests).
+	// special (devices, pipes, sockets), blank_lines (in manifests),
+	// output_dir, duplicate_input (an input given twice is read once).
 	Skipped map[string]int64 `json:"skipped"`
 	// BytesIn is input bytes read (file contents, manifest lines);
 	// BytesOut the total size of the files written.
