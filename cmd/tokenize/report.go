@@ -60,7 +60,7 @@ report goes to ./report.html unless -o says otherwise.`,
 			if inc := st.Out.Incomplete(); inc != "" {
 				status = " (" + inc + ")"
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d rows in %d files%s -> %s\n", args[0], st.Rows, len(st.Out.Files), status, out)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s in %s%s -> %s\n", args[0], plural(st.Rows, "row"), plural(int64(len(st.Out.Files)), "file"), status, out)
 			return nil
 		},
 	}

@@ -34,6 +34,9 @@ func TestReportSaysIncomplete(t *testing.T) {
 		}
 	}
 	mustTokenize(t, "run", in, "-o", out, "--num-shards", "2", "--shard-index", "1", "-q")
+	if stdout := mustTokenize(t, "report", out); !strings.HasPrefix(stdout, out+": 1 row in 1 file (INCOMPLETE") {
+		t.Errorf("stdout %q", stdout)
+	}
 	check("shard 0 missing", "INCOMPLETE sharded job: shard(s) 0 of 2 not done; not finalized (no _SUCCESS); the report covers only the rows written so far (run the missing shards, then tokenize finalize)")
 	mustTokenize(t, "run", in, "-o", out, "--num-shards", "2", "--shard-index", "0", "-q")
 	check("not finalized", "INCOMPLETE sharded job: not finalized (no _SUCCESS); the report covers only the rows written so far (run tokenize finalize)")
