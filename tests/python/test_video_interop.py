@@ -191,3 +191,38 @@ def test_video_field_and_audio_segments(tokenize_bin, video_corpus, tmp_path):
     assert opts["video_field"] == "clip" and opts["video_audio"] is True
     summary = json.loads((out / "_SUMMARY.json").read_text())
     assert summary["errors"]["total"] == 2 and summary["modalities"]["video"]["segments"] == 3
+
+
+def test_frame_directory(tokenize_bin, video_corpus, tmp_path):
+    """A directory of frames dumped by ffmpeg (`ffmpeg -i CLIP -vf fps=2
+    flower.frames/%04d.png`) is one video row with --video-frame-rate 2:
+    HF Qwen2VLVideoProcessor's indices over its N frames at 2 fps, frame k
+    at k/2 s, the grid of the clip's smart_resize, and frame_rate_for_files
+    in the metadata; a plain directory of the same PNGs stays image rows."""
+    _need_ffprobe()
+    src = tmp_path / "in"
+    frames = src / "flower.frames"
+    frames.mkdir(parents=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(video_corpus / "mp4_h264_aac_960x540_29.97fps_mdn_cc0_flower.mp4"),
+                    "-vf", "fps=2", "-start_number", "0", str(frames / "%04d.png")], check=True)
+    names = sorted(p.name for p in frames.iterdir())
+    n = len(names)
+    assert n >= 10, names
+    (src / "stills").mkdir()
+    for name in names[:2]:
+        shutil.copy(frames / name, src / "stills" / name)
+    out = tmp_path / "out"
+    run_job(tokenize_bin, out, src, "--video-preset", "qwen2-vl", "--video-frame-rate", "2")
+    t = read_table(out)
+    rows = t.select(["id", "modality", "error", "grid_thw", "timestamps", "num_tokens"]).to_pylist()
+    assert [(r["id"], r["modality"], r["error"]) for r in rows] == \
+        [("flower.frames", "video", None)] + [("stills/" + m, "image", None) for m in names[:2]]
+    idx = qwen_indices(n, 2.0)
+    hb, wb = smart_resize(540, 960)
+    v = rows[0]
+    assert v["timestamps"] == [i / 2 for i in idx], (v["timestamps"], idx)
+    assert v["grid_thw"] == [len(idx) // 2, hb // 14, wb // 14]
+    assert v["num_tokens"] == len(idx) // 2 * hb // 14 * wb // 14 // 4
+    assert all(r["grid_thw"] == [1, 14, 14] for r in rows[1:])
+    meta = json.loads(t.schema.metadata[b"tokenfab"])["tokenizers"]["video"]
+    assert meta["frame_rate_for_files"] == 2
