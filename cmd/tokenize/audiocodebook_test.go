@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tokenfab/tokenfab/audio"
 	"github.com/tokenfab/tokenfab/codebook"
@@ -61,16 +59,7 @@ func TestRunAudioCodebook(t *testing.T) {
 		t.Fatalf("%d frames, %d distinct ids: the fixture should give one 30-s chunk using several centres", frames, len(distinct))
 	}
 
-	f, err := os.Open(filepath.Join(out, "part-00000.arrow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openArrow(t, filepath.Join(out, "part-00000.arrow"))
 	sc := r.Schema()
 	mi, ii, mel := sc.FieldIndices("modality")[0], sc.FieldIndices("input_ids")[0], sc.FieldIndices("mel")[0]
 	if d, _ := sc.Metadata().GetValue("tokenfab"); !strings.Contains(d, `"codebook_k":16`) || !strings.Contains(d, "nearest codebook centre per mel frame") {

@@ -15,8 +15,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 	"github.com/tokenfab/tokenfab/pipeline"
@@ -33,16 +31,7 @@ type videoRow struct {
 
 func readVideoOut(t *testing.T, out string) []videoRow {
 	t.Helper()
-	f, err := os.Open(filepath.Join(out, "part-00000.arrow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openArrow(t, filepath.Join(out, "part-00000.arrow"))
 	var rows []videoRow
 	sc := r.Schema()
 	for b := range r.NumRecords() {

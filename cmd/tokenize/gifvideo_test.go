@@ -1,13 +1,10 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
@@ -24,14 +21,7 @@ func TestRunGIFAsVideo(t *testing.T) {
 		if code, _, stderr := tokenize(t, "", append([]string{"run", gif, "-o", out, "-q"}, c.args...)...); code != 0 {
 			t.Fatalf("%v: exit %d: %s", c.args, code, stderr)
 		}
-		f, err := os.Open(filepath.Join(out, "part-00000.arrow"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := openArrow(t, filepath.Join(out, "part-00000.arrow"))
 		rec, err := r.RecordBatch(0)
 		if err != nil {
 			t.Fatal(err)
@@ -43,7 +33,5 @@ func TestRunGIFAsVideo(t *testing.T) {
 		if rec.NumRows() != 1 || mod.Value(0) != c.want || vp.IsNull(0) != (c.want != "video") || ip.IsNull(0) != (c.want == "video") {
 			t.Errorf("%v: %d rows, modality %q, video_patches null %v, patches null %v; want a %s row", c.args, rec.NumRows(), mod.Value(0), vp.IsNull(0), ip.IsNull(0), c.want)
 		}
-		r.Close()
-		f.Close()
 	}
 }

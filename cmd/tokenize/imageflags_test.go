@@ -9,8 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
@@ -19,16 +17,7 @@ import (
 // for each image row the number of input_ids (-1: null).
 func imageRows(t *testing.T, out string) (arrow.DataType, []int) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(out, "part-00000.arrow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openArrow(t, filepath.Join(out, "part-00000.arrow"))
 	sc := r.Schema()
 	pi := sc.FieldIndices("patches")
 	mi, ii := sc.FieldIndices("modality")[0], sc.FieldIndices("input_ids")[0]

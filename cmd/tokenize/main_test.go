@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/tokenfab/tokenfab/image"
 	"github.com/tokenfab/tokenfab/internal/testenv"
 	"github.com/tokenfab/tokenfab/pipeline"
@@ -24,6 +26,22 @@ func tokenize(t *testing.T, stdin string, args ...string) (int, string, string) 
 }
 
 var sample = filepath.Join(testenv.Root(), "fixtures", "sample")
+
+// openArrow opens an Arrow IPC file; it is closed when the test ends.
+func openArrow(t *testing.T, path string) *ipc.FileReader {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
 
 func TestTextCommands(t *testing.T) {
 	cases := []struct {

@@ -3,13 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 	"github.com/tokenfab/tokenfab/pipeline"
@@ -110,16 +110,7 @@ func TestTokenizerFlag(t *testing.T) {
 // as one stream.
 func packedIDs(t *testing.T, path string) []int32 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openArrow(t, path)
 	var out []int32
 	for i := 0; i < r.NumRecords(); i++ {
 		rec, err := r.RecordBatch(i)

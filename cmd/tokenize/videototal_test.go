@@ -1,13 +1,9 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tokenfab/tokenfab/internal/testenv"
 )
@@ -22,16 +18,7 @@ func TestRunVideoTotalPixels(t *testing.T) {
 	if code, _, stderr := tokenize(t, "", "run", gif, "-o", out, "-q", "--video-total-pixels", "90316800"); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	f, err := os.Open(filepath.Join(out, "part-00000.arrow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openArrow(t, filepath.Join(out, "part-00000.arrow"))
 	if md, _ := r.Schema().Metadata().GetValue("tokenfab"); !strings.Contains(md, `"total_pixels":90316800`) {
 		t.Errorf("metadata lacks total_pixels: %s", md)
 	}
