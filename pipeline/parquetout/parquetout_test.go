@@ -24,10 +24,10 @@ import (
 	"github.com/tokenfab/tokenfab/text"
 )
 
-// run tokenizes the sample (images, manifest, text, images again: a null
-// grid_thw between valid ones) into dir in format f, with 4-row batches
-// and 48 KiB files so that files roll over.
-func run(t *testing.T, f pipeline.Format, dir string) *pipeline.Summary {
+// run tokenizes the sample (images, manifest, text, a copy of the images
+// (again): a null grid_thw between valid ones) into dir in format f, with
+// 4-row batches and 48 KiB files so that files roll over.
+func run(t *testing.T, f pipeline.Format, dir, again string) *pipeline.Summary {
 	t.Helper()
 	ttok, err := text.New(text.Config{Encoding: "o200k_base"})
 	if err != nil {
@@ -44,7 +44,7 @@ func run(t *testing.T, f pipeline.Format, dir string) *pipeline.Summary {
 	sample := filepath.Join(testenv.Root(), "fixtures", "sample")
 	sum, err := pipeline.Run(context.Background(), pipeline.Options{
 		Inputs: []string{filepath.Join(sample, "images"), filepath.Join(sample, "records.jsonl"), filepath.Join(sample, "devils_dictionary_a.txt"),
-			filepath.Join(sample, "images")},
+			again},
 		OutputDir: dir, Format: f, Modalities: []pipeline.Modality{pipeline.NewText(ttok), img},
 		BatchRows: 4, MaxFileBytes: 48 << 10, Workers: 2})
 	if err != nil {
@@ -60,7 +60,12 @@ func TestParquetEqualsArrow(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	adir, pdir := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "p")
-	asum, psum := run(t, pipeline.FormatArrow, adir), run(t, parquetout.Format, pdir)
+	// The same directory twice would be read once: the second is a copy.
+	again := filepath.Join(t.TempDir(), "images_again")
+	if err := os.CopyFS(again, os.DirFS(filepath.Join(testenv.Root(), "fixtures", "sample", "images"))); err != nil {
+		t.Fatal(err)
+	}
+	asum, psum := run(t, pipeline.FormatArrow, adir, again), run(t, parquetout.Format, pdir, again)
 	if asum.Rows != psum.Rows || asum.Tokens != psum.Tokens || asum.Rows < 30 || psum.Tokens < 1000 {
 		t.Fatalf("arrow %d rows %d tokens, parquet %d rows %d tokens", asum.Rows, asum.Tokens, psum.Rows, psum.Tokens)
 	}
