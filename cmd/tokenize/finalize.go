@@ -38,8 +38,9 @@ part object re-hashed from the store.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "tokenize: finalized %s: %d shards, %d files, %d rows, %d tokens, %d errors\n",
-				args[0], m.NumShards, len(m.Files), m.Rows, m.Tokens, m.Errors)
+			fmt.Fprintf(cmd.ErrOrStderr(), "tokenize: finalized %s: %s, %s, %s, %s, %s\n", args[0],
+				plural(int64(m.NumShards), "shard"), plural(int64(len(m.Files)), "file"), plural(m.Rows, "row"),
+				plural(m.Tokens, "token"), plural(m.Errors, "error"))
 			return nil
 		},
 	}

@@ -86,7 +86,7 @@ func TestRunShardedThenFinalize(t *testing.T) {
 	if code, _, stderr := tokenize(t, "", "finalize", out, "--layout", "hf"); code != exitUsage || !strings.Contains(stderr, "--format arrow-stream") {
 		t.Fatalf("finalize --layout hf of arrow files: exit %d: %s", code, stderr)
 	}
-	if code, _, stderr := tokenize(t, "", "finalize", out); code != exitOK || !strings.Contains(stderr, "2 shards") {
+	if code, _, stderr := tokenize(t, "", "finalize", out); code != exitOK || !strings.Contains(stderr, "2 shards, ") || !strings.Contains(stderr, ", 1 error\n") {
 		t.Fatalf("finalize: exit %d: %s", code, stderr)
 	}
 	for _, name := range []string{"_SUCCESS", "manifest.json", "part-00000-of-00002-0000.arrow", "part-00001-of-00002-0000.arrow"} {

@@ -734,8 +734,14 @@ func (p *progress) line() {
 		pct = 100 * float64(p.p.BytesIn) / float64(p.p.TotalBytes)
 	}
 	mbps := float64(p.p.BytesIn) / 1e6 / max(secs, 1e-9)
-	sentence := fmt.Sprintf("%d records, %.1f of %.1f MB (%.0f%%), %d tokens, %d errors, %.1f MB/s",
-		p.p.Records, float64(p.p.BytesIn)/1e6, float64(p.p.TotalBytes)/1e6, pct, p.p.Tokens, p.p.Errors, mbps)
+	// Two decimals below 10 MB, so a small job does not read "0.0 of 0.0 MB".
+	mb := "%.1f of %.1f MB"
+	if p.p.TotalBytes < 10e6 {
+		mb = "%.2f of %.2f MB"
+	}
+	sentence := fmt.Sprintf("%s, "+mb+" (%.0f%%), %s, %s, %.1f MB/s",
+		plural(p.p.Records, "record"), float64(p.p.BytesIn)/1e6, float64(p.p.TotalBytes)/1e6, pct,
+		plural(p.p.Tokens, "token"), plural(p.p.Errors, "error"), mbps)
 	p.log.Info(p.msg("progress", sentence), "records", p.p.Records, "bytes_in", p.p.BytesIn, "total_bytes", p.p.TotalBytes,
 		"percent", round2(pct), "tokens", p.p.Tokens, "errors", p.p.Errors, "mb_per_second", round2(mbps),
 		"elapsed_seconds", round2(secs))
