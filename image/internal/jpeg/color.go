@@ -266,9 +266,24 @@ func h2v2RowRGB(dst, yrow, cb0, cb1, cr0, cr1 []uint8) {
 	w := len(yrow)
 	cb1, cr0, cr1 = cb1[:n], cr0[:n], cr1[:n]
 	dst = dst[:w*3]
-	sb := int32(cb0[0])*3 + int32(cb1[0])
-	sr := int32(cr0[0])*3 + int32(cr1[0])
-	pb, pr := sb, sr
+	if useAVX2 && n >= 8 {
+		// Column 0 (it has no left neighbour) in Go, then groups of 4
+		// columns from column 1 while the group's 8-byte chroma loads
+		// (columns i-1..i+6) stay inside the row, then the rest in Go.
+		g := (n - 4) / 4
+		e := 1 + 4*g
+		_, _, _ = dst[6*e-1], yrow[2*e-1], cb0[e+2]
+		_, _, _ = cb1[e+2], cr0[e+2], cr1[e+2]
+		h2v2Span(dst, yrow, cb0, cb1, cr0, cr1, 0, 1)
+		h2v2RGBAVX2(&dst[6], &yrow[2], &cb0[0], &cb1[0], &cr0[0], &cr1[0], g)
+		h2v2Span(dst, yrow, cb0, cb1, cr0, cr1, e, n-1)
+	} else {
+		h2v2Span(dst, yrow, cb0, cb1, cr0, cr1, 0, n-1)
+	}
+	sb := int32(cb0[n-1])*3 + int32(cb1[n-1])
+	sr := int32(cr0[n-1])*3 + int32(cr1[n-1])
+	pb := int32(cb0[n-2])*3 + int32(cb1[n-2])
+	pr := int32(cr0[n-2])*3 + int32(cr1[n-2])
 	pix := func(x int, cb, cr int32) {
 		yy := int32(yrow[x]) + 256
 		d := (*[3]uint8)(dst[x*3:])
@@ -276,7 +291,27 @@ func h2v2RowRGB(dst, yrow, cb0, cb1, cr0, cr1 []uint8) {
 		d[1] = clampTab[(yy+(jpegCbG[uint8(cb)]+jpegCrG[uint8(cr)])>>16)&1023]
 		d[2] = clampTab[(yy+jpegCbB[uint8(cb)])&1023]
 	}
-	for i := 0; i < n-1; i++ {
+	x := 2 * (n - 1)
+	pix(x, (3*sb+pb+8)>>4, (3*sr+pr+8)>>4)
+	if x+1 < w {
+		pix(x+1, (4*sb+7)>>4, (4*sr+7)>>4)
+	}
+}
+
+// h2v2Span writes h2v2RowRGB's output pixels 2i and 2i+1 for chroma
+// columns i in [lo, hi), hi ≤ len(cb0)-1.
+func h2v2Span(dst, yrow, cb0, cb1, cr0, cr1 []uint8, lo, hi int) {
+	n := len(cb0)
+	cb1, cr0, cr1 = cb1[:n], cr0[:n], cr1[:n]
+	if lo >= hi {
+		return
+	}
+	l := max(lo-1, 0)
+	pb := int32(cb0[l])*3 + int32(cb1[l])
+	pr := int32(cr0[l])*3 + int32(cr1[l])
+	sb := int32(cb0[lo])*3 + int32(cb1[lo])
+	sr := int32(cr0[lo])*3 + int32(cr1[lo])
+	for i := lo; i < hi; i++ {
 		nb := int32(cb0[i+1])*3 + int32(cb1[i+1])
 		nr := int32(cr0[i+1])*3 + int32(cr1[i+1])
 		y2 := (*[2]uint8)(yrow[2*i:])
@@ -292,11 +327,6 @@ func h2v2RowRGB(dst, yrow, cb0, cb1, cr0, cr1 []uint8) {
 		d[4] = clampTab[(yy+(jpegCbG[uint8(cb)]+jpegCrG[uint8(cr)])>>16)&1023]
 		d[5] = clampTab[(yy+jpegCbB[uint8(cb)])&1023]
 		pb, pr, sb, sr = sb, sr, nb, nr
-	}
-	x := 2 * (n - 1)
-	pix(x, (3*sb+pb+8)>>4, (3*sr+pr+8)>>4)
-	if x+1 < w {
-		pix(x+1, (4*sb+7)>>4, (4*sr+7)>>4)
 	}
 }
 

@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package jpeg
+
+const hasAVX2 = false
+
+var useAVX2 = false
+
+func h2v2RGBAVX2(dst, y, cb0, cb1, cr0, cr1 *uint8, groups int) {
+	panic("jpeg: h2v2RGBAVX2 without AVX2")
+}
