@@ -49,6 +49,18 @@ var idctLimit = func() (t [1024]uint8) {
 // idctBlock dequantizes coef (natural order) with q and writes the 8×8
 // samples to dst[0:], dst[stride:], ... .
 func idctBlock(dst []uint8, stride int, coef *[64]int16, q *[64]uint16) {
+	if useAVX2 {
+		_ = dst[7*stride+7]
+		if idctAVX2(&dst[0], stride, coef, q) {
+			return
+		}
+	}
+	idctBlockGo(dst, stride, coef, q)
+}
+
+// idctBlockGo is idctBlock in Go (the path without AVX2, and the reference
+// the assembly is tested against).
+func idctBlockGo(dst []uint8, stride int, coef *[64]int16, q *[64]uint16) {
 	var ws [64]int32
 	for c := 0; c < 8; c++ {
 		if coef[8+c] == 0 && coef[16+c] == 0 && coef[24+c] == 0 && coef[32+c] == 0 &&
