@@ -245,8 +245,13 @@ var clampTab = func() (t [1024]uint8) {
 func jpegRowToRGB(dst, yrow, cbs, crs []uint8) {
 	cbs, crs = cbs[:len(yrow)], crs[:len(yrow)]
 	dst = dst[:len(yrow)*3]
-	for x, yv := range yrow {
-		yy := int32(yv) + 256
+	x0 := 0
+	if g := len(yrow) / 8; useAVX2 && g > 0 {
+		yccRGBAVX2(&dst[0], &yrow[0], &cbs[0], &crs[0], g)
+		x0 = 8 * g
+	}
+	for x := x0; x < len(yrow); x++ {
+		yy := int32(yrow[x]) + 256
 		cb, cr := cbs[x], crs[x]
 		d := (*[3]uint8)(dst[x*3:])
 		d[0] = clampTab[(yy+jpegCrR[cr])&1023]
@@ -339,6 +344,18 @@ func h2v1RowRGB(dst, yrow, cb, cr []uint8) {
 	w := len(yrow)
 	cr = cr[:n]
 	dst = dst[:w*3]
+	if useAVX2 && n >= 8 {
+		// as in h2v2RowRGB: column 0 in Go, groups of 4 columns from
+		// column 1 while their loads (columns i-1..i+6) stay in the row
+		g := (n - 4) / 4
+		e := 1 + 4*g
+		_, _, _, _ = dst[6*e-1], yrow[2*e-1], cb[e+2], cr[e+2]
+		h2v1Span(dst, yrow, cb, cr, 0, 1)
+		h2v1RGBAVX2(&dst[6], &yrow[2], &cb[0], &cr[0], g)
+		h2v1Span(dst, yrow, cb, cr, e, n-1)
+	} else {
+		h2v1Span(dst, yrow, cb, cr, 0, n-1)
+	}
 	pix := func(x int, b, r int32) {
 		yy := int32(yrow[x]) + 256
 		d := (*[3]uint8)(dst[x*3:])
@@ -346,9 +363,26 @@ func h2v1RowRGB(dst, yrow, cb, cr []uint8) {
 		d[1] = clampTab[(yy+(jpegCbG[uint8(b)]+jpegCrG[uint8(r)])>>16)&1023]
 		d[2] = clampTab[(yy+jpegCbB[uint8(b)])&1023]
 	}
-	pb, pr := int32(cb[0]), int32(cr[0])
-	sb, sr := pb, pr
-	for i := 0; i < n-1; i++ {
+	sb, sr := int32(cb[n-1]), int32(cr[n-1])
+	pb, pr := int32(cb[n-2]), int32(cr[n-2])
+	x := 2 * (n - 1)
+	pix(x, (3*sb+pb+1)>>2, (3*sr+pr+1)>>2)
+	if x+1 < w {
+		pix(x+1, sb, sr)
+	}
+}
+
+// h2v1Span writes h2v1RowRGB's output pixels 2i and 2i+1 for chroma
+// columns i in [lo, hi), hi ≤ len(cb)-1.
+func h2v1Span(dst, yrow, cb, cr []uint8, lo, hi int) {
+	cr = cr[:len(cb)]
+	if lo >= hi {
+		return
+	}
+	l := max(lo-1, 0)
+	pb, pr := int32(cb[l]), int32(cr[l])
+	sb, sr := int32(cb[lo]), int32(cr[lo])
+	for i := lo; i < hi; i++ {
 		nb, nr := int32(cb[i+1]), int32(cr[i+1])
 		y2 := (*[2]uint8)(yrow[2*i:])
 		d := (*[6]uint8)(dst[6*i:])
@@ -363,11 +397,6 @@ func h2v1RowRGB(dst, yrow, cb, cr []uint8) {
 		d[4] = clampTab[(yy+(jpegCbG[uint8(b)]+jpegCrG[uint8(r)])>>16)&1023]
 		d[5] = clampTab[(yy+jpegCbB[uint8(b)])&1023]
 		pb, pr, sb, sr = sb, sr, nb, nr
-	}
-	x := 2 * (n - 1)
-	pix(x, (3*sb+pb+1)>>2, (3*sr+pr+1)>>2)
-	if x+1 < w {
-		pix(x+1, sb, sr)
 	}
 }
 

@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// The AVX2 4:2:0 row (color_amd64.s) against the Go loop, bit for bit:
+// The AVX2 rows (color_amd64.s: 4:2:0, 4:2:2, 4:4:4) against the Go loops, bit for bit:
 // every width from 3 to 200 plus random wide rows, on random samples and on
 // the extremes (all 0, all 255, 0/255 alternating per sample and per plane,
 // which drive the filters and the clamps to their limits).
-func TestH2V2RGBAVX2MatchesGo(t *testing.T) {
+func TestColorAVX2MatchesGo(t *testing.T) {
 	if !hasAVX2 {
 		t.Skip("no AVX2 (or -tags purego): only the Go path exists")
 	}
@@ -21,7 +21,7 @@ func TestH2V2RGBAVX2MatchesGo(t *testing.T) {
 		func(i, plane int) uint8 { return 0 },
 		func(i, plane int) uint8 { return 255 },
 		func(i, plane int) uint8 { return uint8(255 * ((i + plane) & 1)) },
-		func(i, plane int) uint8 { return uint8(255 * ((plane >> 1) & 1)) },
+		func(i, plane int) uint8 { return uint8(255 * ((plane >> 1) & 1)) }, // cb 0, cr 255 and so on
 		func(i, plane int) uint8 { return uint8(255 * (1 - (plane>>1)&1)) },
 		func(i, plane int) uint8 { return uint8(255 * (rng.IntN(2))) },
 	}
@@ -43,18 +43,25 @@ func TestH2V2RGBAVX2MatchesGo(t *testing.T) {
 				return b
 			}
 			yrow, cb0, cb1, cr0, cr1 := mk(w, 0), mk(n, 1), mk(n, 2), mk(n, 3), mk(n, 4)
-			useAVX2 = false
-			want := make([]uint8, w*3)
-			h2v2RowRGB(want, yrow, cb0, cb1, cr0, cr1)
-			useAVX2 = true
-			got := make([]uint8, w*3)
-			h2v2RowRGB(got, yrow, cb0, cb1, cr0, cr1)
-			if !bytes.Equal(got, want) {
-				i := 0
-				for got[i] == want[i] {
-					i++
+			cbF, crF := mk(w, 5), mk(w, 6)
+			for fn, f := range []func(dst []uint8){
+				func(dst []uint8) { h2v2RowRGB(dst, yrow, cb0, cb1, cr0, cr1) },
+				func(dst []uint8) { h2v1RowRGB(dst, yrow, cb0, cr0) },
+				func(dst []uint8) { jpegRowToRGB(dst, yrow, cbF, crF) },
+			} {
+				useAVX2 = false
+				want := make([]uint8, w*3)
+				f(want)
+				useAVX2 = true
+				got := make([]uint8, w*3)
+				f(got)
+				if !bytes.Equal(got, want) {
+					i := 0
+					for got[i] == want[i] {
+						i++
+					}
+					t.Fatalf("row kind %d, w=%d fill %d: byte %d (pixel %d) AVX2 %d, Go %d", fn, w, fi, i, i/3, got[i], want[i])
 				}
-				t.Fatalf("w=%d fill %d: byte %d (pixel %d) AVX2 %d, Go %d", w, fi, i, i/3, got[i], want[i])
 			}
 		}
 	}

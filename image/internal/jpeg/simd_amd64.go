@@ -13,6 +13,16 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func h2v2RGBAVX2(dst, y, cb0, cb1, cr0, cr1 *uint8, groups int)
 
+// h2v1RGBAVX2 is the same for h2v1RowRGB (pointers as for h2v2RGBAVX2),
+// yccRGBAVX2 for jpegRowToRGB: groups of 8 pixels from y, cb, cr (8 bytes
+// each) to dst.
+//
+//go:noescape
+func h2v1RGBAVX2(dst, y, cb, cr *uint8, groups int)
+
+//go:noescape
+func yccRGBAVX2(dst, y, cb, cr *uint8, groups int)
+
 // hasAVX2 is checked once; x/sys/cpu also checks that the OS saves YMM.
 var hasAVX2 = cpu.X86.HasAVX2
 
