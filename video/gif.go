@@ -93,7 +93,7 @@ func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
 		copy(canvas[i*3:], first[:])
 	}
 	seq := &sequence{w: w, h: h, container: "gif", codec: "gif", decoder: "go-gif"}
-	t := 0.0
+	cs := 0 // time of the frame, in the 10 ms units of GIF delays
 	for k, m := range g.Image {
 		var prev []uint8
 		disposal := byte(0)
@@ -123,12 +123,12 @@ func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
 			}
 		}
 		seq.frames = append(seq.frames, append([]uint8(nil), canvas...))
-		seq.pts = append(seq.pts, t)
+		seq.pts = append(seq.pts, float64(cs)/100)
 		d := 10
 		if k < len(g.Delay) && g.Delay[k] >= 2 {
 			d = g.Delay[k]
 		}
-		t += float64(d) / 100
+		cs += d // whole centiseconds: 0.5, 1.0, 1.5 s exactly, as ffmpeg's pts·time_base
 		switch disposal {
 		case stdgif.DisposalBackground:
 			fc := bg
@@ -144,7 +144,7 @@ func decodeGIF(data []byte, maxBytes int64, maxFrames int) (*sequence, error) {
 			canvas = prev
 		}
 	}
-	seq.end = t
+	seq.end = float64(cs) / 100
 	return seq, nil
 }
 

@@ -119,3 +119,30 @@ func pixDiff(a, b []byte, w int) string {
 	}
 	return fmt.Sprintf("%d pixels:%s", n, s)
 }
+
+// TestGIFGoTimestampsExact: the Go path's timestamps are whole
+// centiseconds (0.1, 0.3 — not 0.30000000000000004), as ffmpeg's
+// pts·time_base, so both paths write the same bytes; Describe names the
+// GIF decoder in use.
+func TestGIFGoTimestampsExact(t *testing.T) {
+	tok, err := New(Config{Preset: "vit-base-patch16-224", Sampling: SampleAll, GIF: "go"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := synthGIF(t, true)
+	tk, err := tok.Tokenize(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tk.Timestamps) < 3 {
+		t.Fatalf("%d timestamps", len(tk.Timestamps))
+	}
+	for k, ts := range tk.Timestamps {
+		if cs := math.Round(ts * 100); ts != cs/100 {
+			t.Errorf("frame %d at %v s, not a whole centisecond (%v)", k, ts, cs/100)
+		}
+	}
+	if d := tok.Describe()["gif_decoder"]; d != "go" {
+		t.Errorf("gif_decoder = %v", d)
+	}
+}

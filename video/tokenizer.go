@@ -407,10 +407,24 @@ func (t *Tokenizer) tempFile(data []byte) (string, func(), error) {
 	return name, cleanup, nil
 }
 
+// gifDecoder is the GIF decoder this Tokenizer uses on this machine:
+// "auto" resolves to ffmpeg when it is on PATH. It is in Describe, so a
+// sharded job whose machines differ (ffmpeg here, not there; the two
+// sample some GIFs differently) is refused instead of mixing outputs.
+func (t *Tokenizer) gifDecoder() string {
+	if t.r.gif != "auto" {
+		return t.r.gif
+	}
+	if _, _, err := t.tools(); err != nil {
+		return "go"
+	}
+	return "ffmpeg"
+}
+
 // Describe returns the deterministic description of the configuration for
 // the Arrow schema metadata: preset, reference, sampling policy and
-// parameters, window, limits, and the image tokenizer's description under
-// "image".
+// parameters, window, limits, the GIF decoder in use ("gif_decoder"), and the image
+// tokenizer's description under "image".
 func (t *Tokenizer) Describe() map[string]any {
 	r := t.r
 	d := map[string]any{
@@ -435,6 +449,7 @@ func (t *Tokenizer) Describe() map[string]any {
 		"max_sampled_frames":   r.maxSamp,
 		"max_decoded_bytes":    r.maxDec,
 		"frame_rate_for_files": r.frameRate,
+		"gif_decoder":          t.gifDecoder(),
 		"image":                t.img.Describe(),
 	}
 	if r.totalPixels > 0 {
