@@ -509,3 +509,27 @@ func TestTruncatedWAVWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestWarningsReachManifest: finalize sums the shards' warning counts.
+func TestWarningsReachManifest(t *testing.T) {
+	in := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(testenv.Root(), "fixtures", "audio", "wav_s16_truncated.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.wav", "b.wav", "c.wav"} {
+		os.WriteFile(filepath.Join(in, name), data, 0o644)
+	}
+	_, aud := newAudioTok(t, audio.Config{Preset: "whisper-80"})
+	out := filepath.Join(t.TempDir(), "out")
+	for i := range 2 {
+		if _, err := Run(context.Background(), Options{Inputs: []string{in}, OutputDir: out, Modalities: []Modality{byteModality{}, aud},
+			NumShards: 2, ShardIndex: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	man, err := Finalize(out, LayoutPlain)
+	if err != nil || man.Warnings != 3 || man.Errors != 0 {
+		t.Fatalf("manifest warnings %d errors %d, %v; want 3 and 0", man.Warnings, man.Errors, err)
+	}
+}

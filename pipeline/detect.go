@@ -139,7 +139,13 @@ func detect(name string, head []byte, complete bool) (modality, format string) {
 	if len(h) > sniffLen {
 		h = h[:sniffLen]
 	}
+	// An MPEG audio frame sync is 11 bits, and a UTF-16LE byte-order mark
+	// (FF FE) has them: with a name that says text, the BOM wins.
+	utf16Text := textExts[strings.ToLower(filepath.Ext(name))] && bytes.HasPrefix(h, []byte{0xFF, 0xFE})
 	for _, m := range magics {
+		if utf16Text && m.format == "mpeg-audio" {
+			continue
+		}
 		if m.match(h) {
 			if m.format == "mp4" {
 				if mod, ok := ftypBrands[string(h[8:12])]; ok {

@@ -97,6 +97,17 @@ func TestDetectCorpus(t *testing.T) {
 // TestMisnamedAndEmptyMedia: a file named as an image whose bytes are no
 // image (empty, or text) is an image error row, not a 0-token text row; an
 // empty .txt stays a text document of 0 tokens.
+func TestUTF16TextIsNotMP3(t *testing.T) {
+	// "Hello" in UTF-16LE with a BOM starts FF FE, an MPEG audio sync.
+	utf16 := "\xff\xfeH\x00e\x00l\x00l\x00o\x00"
+	if mod, _ := detect("a.txt", []byte(utf16), true); mod != ModText {
+		t.Errorf("UTF-16 a.txt detected as %q, want text", mod)
+	}
+	if mod, _ := detect("a.bin", []byte(utf16), true); mod != ModAudio {
+		t.Errorf("the same bytes without a text name: %q, want audio (MPEG sync)", mod)
+	}
+}
+
 func TestMisnamedAndEmptyMedia(t *testing.T) {
 	in := t.TempDir()
 	writeTree(t, in, map[string]string{"zero.png": "", "text.jpg": "hello", "empty.txt": ""})

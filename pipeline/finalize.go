@@ -44,6 +44,7 @@ type Manifest struct {
 	Rows          int64          `json:"rows"`
 	Tokens        int64          `json:"tokens"`
 	Errors        int64          `json:"errors"`
+	Warnings      int64          `json:"warnings"` // rows with a warning (column warning)
 	Bytes         int64          `json:"bytes"`
 	Files         []ManifestFile `json:"files"`
 	// Metadata is the part files' schema metadata (tokenfab, huggingface).
@@ -102,6 +103,7 @@ func Finalize(dirName string, layout Layout) (*Manifest, error) {
 		man.Rows += m.Rows
 		man.Tokens += m.Tokens
 		man.Errors += m.Errors
+		man.Warnings += m.Warnings
 		man.Documents += m.Documents
 		man.DocumentTokens += m.DocumentTokens
 		for _, f := range m.Files {

@@ -75,6 +75,7 @@ type Marker struct {
 	Rows         int64      `json:"rows"`
 	Tokens       int64      `json:"tokens"`
 	Errors       int64      `json:"errors"`
+	Warnings     int64      `json:"warnings,omitempty"` // rows with a warning (column warning)
 	BytesIn      int64      `json:"bytes_in"`
 	BytesOut     int64      `json:"bytes_out"`
 	Files        []FileInfo `json:"files"`
@@ -513,6 +514,6 @@ func doneSummary(o Options, sh *ShardInfo, m *Marker) *Summary {
 // marker is the completion marker of a finished shard.
 func (sh *ShardInfo) marker(s *Summary) *Marker {
 	return &Marker{Shard: sh.Index, NumShards: sh.Count, ConfigHash: sh.ConfigHash, ManifestHash: sh.ManifestHash,
-		Format: sh.format, Entries: sh.Entries, Records: s.Records, Rows: s.Rows, Tokens: s.Tokens, Errors: s.Errors.Total,
+		Format: sh.format, Entries: sh.Entries, Records: s.Records, Rows: s.Rows, Tokens: s.Tokens, Errors: s.Errors.Total, Warnings: s.Warnings,
 		BytesIn: s.BytesIn, BytesOut: s.BytesOut, Files: s.Files, Documents: s.Documents, DocumentTokens: s.DocumentTokens}
 }

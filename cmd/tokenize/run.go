@@ -683,7 +683,7 @@ func (p *progress) summary(s *pipeline.Summary, units map[string]string) {
 	// slog quotes a message with line breaks itself (as \n): no escaping here.
 	head, kinds := reportLines(s, units, func(s string) string { return s })
 	event := "done"
-	attrs := []any{"records", s.Records, "rows", s.Rows, "tokens", s.Tokens, "errors", s.Errors.Total,
+	attrs := []any{"records", s.Records, "rows", s.Rows, "tokens", s.Tokens, "errors", s.Errors.Total, "warnings", s.Warnings,
 		"files", len(s.Files), "bytes_in", s.BytesIn, "bytes_out", s.BytesOut, "wall_seconds", round2(s.WallSeconds),
 		"mb_per_second", round2(s.MBPerSecond), "tokens_per_second", math.Round(s.TokensPerSecond), "workers", s.Workers,
 		"output", s.Output}
@@ -851,8 +851,12 @@ func reportLines(s *pipeline.Summary, units map[string]string, esc func(string) 
 		tokens += " (" + mt + ")"
 	}
 	// Bytes in and out are both named: the rate is of bytes in.
+	errs := plural(s.Errors.Total, "error")
+	if s.Warnings > 0 { // e.g. truncated WAVs: tokenized, flagged in the warning column
+		errs += ", " + plural(s.Warnings, "warning") + " (column warning)"
+	}
 	head := fmt.Sprintf("tokenize: %s: %s, %s, %s, %s; %s, %.2f MB in -> %.2f MB out in %.2f s (%.1f MB/s in, %.0f tokens/s) -> %s",
-		state, plural(s.Records, "record"), plural(s.Rows, "row"), tokens, plural(s.Errors.Total, "error"),
+		state, plural(s.Records, "record"), plural(s.Rows, "row"), tokens, errs,
 		plural(int64(len(s.Files)), "file"), float64(s.BytesIn)/1e6, float64(s.BytesOut)/1e6,
 		s.WallSeconds, s.MBPerSecond, s.TokensPerSecond, s.Output)
 	kinds := make([]string, 0, len(s.Errors.ByKind))

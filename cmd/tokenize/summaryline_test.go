@@ -58,6 +58,12 @@ func TestSummaryBytesAndUnits(t *testing.T) {
 	if first, _, _ := strings.Cut(b.String(), "\n"); first+"\n" != want {
 		t.Errorf("got  %q\nwant %q", first+"\n", want)
 	}
+	s.Warnings = 3 // rows with a warning are named next to the errors
+	b.Reset()
+	report(&b, s, nil)
+	if !strings.Contains(b.String(), ", 2 errors, 3 warnings (column warning); 0 files,") {
+		t.Errorf("warnings not in the summary line: %q", b.String())
+	}
 	for desc, want := range map[string]string{"frames": "mel frames", "patches": "patches", "patches / merge_size^2 (LLM tokens)": "LLM tokens",
 		"image pixels (len(input_ids))": "pixels", "": "tokens"} {
 		if got := unitOf("image", desc); got != want {
