@@ -82,7 +82,7 @@ func TestLogFormatJSON(t *testing.T) {
 	out2 := filepath.Join(t.TempDir(), "out")
 	code, _, stderr = tokenize(t, "", "run", in, "-o", out2, "--log-format", "text")
 	if code != 0 || !strings.Contains(stderr, `level=INFO msg="done: 3 records, 3 rows, 5 tokens (text 5 ids), 1 error; 1 file, 0.00 MB in -> 0.0`) ||
-		!strings.Contains(stderr, " tokens=5 errors=1 files=1 ") || !strings.Contains(stderr, `level=WARN msg="bad_json: 1 (first: `+in+":3") {
+		!strings.Contains(stderr, " tokens=5 errors=1 warnings=0 files=1 ") || !strings.Contains(stderr, `level=WARN msg="bad_json: 1 (first: `+in+":3") {
 		t.Errorf("text: exit %d\n%s", code, stderr)
 	}
 	if code, _, stderr := tokenize(t, "", "run", in, "-o", t.TempDir(), "--log-format", "xml"); code != 1 || !strings.Contains(stderr, `--log-format "xml": want text or json`) {
