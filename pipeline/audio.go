@@ -110,7 +110,12 @@ func (m *audioModality) Tokenize(ctx context.Context, data []byte) (Payload, err
 		return Payload{}, err
 	}
 	p := Payload{NumTokens: tk.NumTokens, Mel: tk.Mel, NMels: tk.NMels, InputIDs: tk.InputIDs}
-	if tk.SourceTruncated {
+	switch {
+	case tk.DurationSeconds == 0:
+		// HF pads an empty signal to 30 s of silence too, so the row is the
+		// reference's; but a data engineer wants to know.
+		p.Warning = fmt.Sprintf("empty: the %s file holds no samples; the features are padding only", tk.Codec)
+	case tk.SourceTruncated:
 		p.Warning = fmt.Sprintf("truncated: the %s file ends before its declared length; %.3f s decoded", tk.Codec, tk.DurationSeconds)
 	}
 	if p.Mel == nil {

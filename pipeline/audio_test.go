@@ -492,6 +492,9 @@ func TestTruncatedWAVWarns(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(in, name), data, 0o644)
 	}
+	// A WAV header with no samples: the row is HF's (30 s of padding), flagged.
+	wav := data0(t)
+	os.WriteFile(filepath.Join(in, "zz_empty.wav"), wav, 0o644)
 	_, aud := newAudioTok(t, audio.Config{Preset: "whisper-80"})
 	out := filepath.Join(t.TempDir(), "out")
 	sum, err := Run(context.Background(), Options{Inputs: []string{in}, OutputDir: out, Modalities: []Modality{byteModality{}, aud}})
@@ -499,10 +502,13 @@ func TestTruncatedWAVWarns(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := readParts(t, out)
-	if len(rows) != 2 || sum.Warnings != 1 || sum.Errors.Total != 0 {
+	if len(rows) != 3 || sum.Warnings != 2 || sum.Errors.Total != 0 {
 		t.Fatalf("rows %+v, summary warnings %d errors %d", rows, sum.Warnings, sum.Errors.Total)
 	}
-	for _, r := range rows {
+	if r := rows[2]; r.ID != "zz_empty.wav" || !strings.HasPrefix(r.Warning, "empty: the wav/pcm_s16le file holds no samples") || r.NumTokens != 3000 {
+		t.Errorf("empty WAV: %+v", r)
+	}
+	for _, r := range rows[:2] {
 		truncated := r.ID == "wav_s16_truncated.wav"
 		if truncated != strings.HasPrefix(r.Warning, "truncated: the wav/pcm_s16le file ends before its declared length") || !r.HasTokens || r.NumTokens != 3000 {
 			t.Errorf("%s: warning %q, num_tokens %d", r.ID, r.Warning, r.NumTokens)
@@ -532,4 +538,24 @@ func TestWarningsReachManifest(t *testing.T) {
 	if err != nil || man.Warnings != 3 || man.Errors != 0 {
 		t.Fatalf("manifest warnings %d errors %d, %v; want 3 and 0", man.Warnings, man.Errors, err)
 	}
+}
+
+// data0 is a 16 kHz mono s16 WAV header with a data chunk of 0 bytes.
+func data0(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	le := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	le(uint32(36))
+	b.WriteString("WAVEfmt ")
+	le(uint32(16))
+	le(uint16(1))     // PCM
+	le(uint16(1))     // mono
+	le(uint32(16000)) // Hz
+	le(uint32(32000)) // bytes/s
+	le(uint16(2))     // block align
+	le(uint16(16))    // bits
+	b.WriteString("data")
+	le(uint32(0))
+	return b.Bytes()
 }

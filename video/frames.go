@@ -2,6 +2,7 @@ package video
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -52,6 +53,9 @@ func (t *Tokenizer) tokenizeFrames(ctx context.Context, paths []string, read fun
 		seq.pts[i] = float64(i) / t.r.frameRate
 	}
 	seq.end = float64(len(ps)) / t.r.frameRate
+	for _, p := range ps {
+		seq.names = append(seq.names, path.Base(p))
+	}
 	load := func(i int) ([]uint8, int, int, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, 0, err
@@ -60,7 +64,11 @@ func (t *Tokenizer) tokenizeFrames(ctx context.Context, paths []string, read fun
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		return image.DecodeRGB(b)
+		pix, w, h, err := image.DecodeRGB(b)
+		if err != nil {
+			err = fmt.Errorf("frame %s: %w", path.Base(ps[i]), err) // which file of the directory
+		}
+		return pix, w, h, err
 	}
 	return t.fromSequenceLazy(ctx, seq, len(ps), load)
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tokenfab/tokenfab/image"
@@ -66,8 +67,13 @@ func TestFrameFiles(t *testing.T) {
 	odd := filepath.Join(dir, "frame_000.png")
 	os.WriteFile(odd, sb.Bytes(), 0o600)
 	all, _ := New(Config{Preset: "vit-base-patch16-224", Sampling: SampleAll})
-	if _, err := all.TokenizeFrameFiles(context.Background(), paths); err == nil {
-		t.Fatal("mixed frame sizes accepted")
+	if _, err := all.TokenizeFrameFiles(context.Background(), paths); err == nil || !strings.Contains(err.Error(), "(frame_001.png) is ") {
+		t.Fatalf("mixed frame sizes: %v, want an error naming frame_001.png", err)
+	}
+	// a frame that is no image is named too
+	os.WriteFile(odd, []byte("not an image"), 0o600)
+	if _, err := all.TokenizeFrameFiles(context.Background(), paths); err == nil || !strings.Contains(err.Error(), "frame frame_000.png: ") {
+		t.Fatalf("garbage frame: %v, want an error naming frame_000.png", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package video
 import (
 	"bytes"
 	"context"
+	"fmt"
 	stdimage "image"
 	"image/color"
 	stdgif "image/gif"
@@ -20,6 +21,7 @@ type sequence struct {
 	container string
 	codec     string
 	decoder   string
+	names     []string // frame files (TokenizeFrameFiles), for messages
 }
 
 // decodeGIF composites an animated GIF in Go exactly as ffmpeg's gif
@@ -234,7 +236,11 @@ func (t *Tokenizer) fromSequenceLazy(ctx context.Context, s *sequence, n int, lo
 				}
 			}
 			if fw != w || fh != h {
-				return nil, errorf(image.ErrInvalidSize, "frame %d is %dx%d, the first sampled frame %dx%d", i, fw, fh, w, h)
+				what := fmt.Sprintf("frame %d", i)
+				if i < len(s.names) {
+					what = fmt.Sprintf("frame %d (%s)", i, s.names[i])
+				}
+				return nil, errorf(image.ErrInvalidSize, "%s is %dx%d, the first sampled frame %dx%d", what, fw, fh, w, h)
 			}
 			cache[i] = f
 		}
