@@ -77,7 +77,9 @@ func newTextCmd() *cobra.Command {
 		Long: `encode prints the token ids of its arguments (joined by single spaces) or,
 without arguments, of stdin (every byte, including a trailing newline), as a
 JSON array on one line. Special-token text is ordinary text unless
---allow-special names it.`,
+--allow-special names it. With --tokenizer these are the model's ids without
+the post-processor's template (HF add_special_tokens=False, so no BOS/EOS);
+tokenize run adds the template to every document.`,
 		Example: `  tokenize text encode "hello world"
   tokenize text encode --allow-special all "<|endoftext|>"
   tokenize text encode --encoding cl100k_base < notes.txt`,
