@@ -103,20 +103,6 @@ func (f *realFFT) power(dst, x []float64) {
 	f.pool.Put(sc)
 }
 
-// powerWindowed is power of the frame x[i]·w[i] (float32 samples, float64
-// window), packing and windowing in one pass.
-func (f *realFFT) powerWindowed(dst []float64, x []float32, w []float64) {
-	sc := f.pool.Get().(*fftScratch)
-	ar, ai := sc.ar[:f.m], sc.ai[:f.m]
-	x, w = x[:2*f.m], w[:2*f.m]
-	for i := range ar {
-		ar[i] = float64(x[2*i]) * w[2*i]
-		ai[i] = float64(x[2*i+1]) * w[2*i+1]
-	}
-	f.powerPacked(dst, sc)
-	f.pool.Put(sc)
-}
-
 // powerPacked transforms sc.ar + i·sc.ai (the packed frame) in place and
 // writes the power spectrum.
 func (f *realFFT) powerPacked(dst []float64, sc *fftScratch) {

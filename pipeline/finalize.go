@@ -23,6 +23,12 @@ const (
 // Layout is an extra on-disk layout Finalize writes.
 type Layout string
 
+// The files of --layout hf that datasets.load_from_disk reads.
+const (
+	hfStateName = "state.json"
+	hfInfoName  = "dataset_info.json"
+)
+
 // Layouts.
 const (
 	// LayoutPlain writes manifest.json and _SUCCESS only.
@@ -188,7 +194,7 @@ func writeHFLayout(dir outDir, man *Manifest) error {
 	}
 	info := hf.Info
 	info["dataset_size"] = man.Bytes
-	for name, v := range map[string]any{"state.json": state, "dataset_info.json": info} {
+	for name, v := range map[string]any{hfStateName: state, hfInfoName: info} {
 		data, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
 			return err

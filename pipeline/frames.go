@@ -23,11 +23,10 @@ import (
 // FrameDirSuffix marks a directory of frame images as one video record.
 const FrameDirSuffix = ".frames"
 
-// frameExts are the file name extensions of frames (lower case): the
-// formats image.DecodeRGB reads. Other files in a frame directory are not
-// frames: they are skipped and counted (summary skipped.frame_dir_other).
-var frameExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true,
-	".bmp": true, ".tif": true, ".tiff": true, ".webp": true}
+// isFrameFile reports whether a file in a frame directory is a frame: its
+// name has an image extension (mediaExts, the formats image.DecodeRGB
+// reads). Other files are skipped and counted (skipped.frame_dir_other).
+func isFrameFile(name string) bool { return mediaExts[strings.ToLower(path.Ext(name))] == ModImage }
 
 // isFrameDirName reports whether a directory named name is a frame
 // directory by its name (".frames" alone is a hidden name, not one).
@@ -74,7 +73,7 @@ func listFrames(fsys fs.FS, dir, shown string) (*frameDir, *RowError) {
 			return nil, rowErr(KindReadError, "frame %s: broken symlink: %v", name, unwrapPath(err))
 		case err != nil:
 			return nil, rowErr(KindReadError, "frame %s: %v", name, unwrapPath(err))
-		case !info.Mode().IsRegular() || !frameExts[strings.ToLower(path.Ext(name))]:
+		case !info.Mode().IsRegular() || !isFrameFile(name):
 			fd.skipped["frame_dir_other"]++
 			continue
 		}

@@ -468,13 +468,13 @@ func prepareOutput(dir outDir, overwrite bool) error {
 	// anything it vouches for: a crash half-way through the overwrite must
 	// never leave a directory that claims to be complete.
 	var flags []string
-	for _, name := range []string{SuccessName, ManifestName, "state.json", "dataset_info.json"} {
+	for _, name := range []string{SuccessName, ManifestName, hfStateName, hfInfoName} {
 		if slices.Contains(ents, name) {
 			flags = append(flags, name)
 		}
 	}
 	for _, name := range ents {
-		if strings.HasPrefix(name, "_SUMMARY-") && strings.HasSuffix(name, ".json") { // shard summaries
+		if isShardSummaryName(name) {
 			flags = append(flags, name)
 		}
 	}

@@ -121,15 +121,9 @@ func shardOf(entries []entry, n int) []int {
 	return out
 }
 
-// manifestHash hashes the input manifest: every entry's source, size,
-// modification time and error, in order (and a frame directory's frame
-// names).
-func manifestHash(entries []entry) string {
-	h, _ := manifestStamps(entries)
-	return h
-}
-
-// manifestStamps is manifestHash and each entry's inputStamp.
+// manifestStamps hashes the input manifest (every entry's source, size,
+// modification time and error, in order, and a frame directory's frame
+// names) and returns each entry's inputStamp.
 func manifestStamps(entries []entry) (string, []inputStamp) {
 	h := sha256.New()
 	stamps := make([]inputStamp, 0, len(entries))
@@ -473,6 +467,13 @@ func createExclusive(path string, data []byte) error {
 
 // shardSummaryName is shard i's summary file.
 func shardSummaryName(i, n int) string { return fmt.Sprintf("_SUMMARY-%05d-of-%05d.json", i, n) }
+
+// isShardSummaryName reports whether name is a shardSummaryName.
+func isShardSummaryName(name string) bool {
+	var i, n int
+	_, err := fmt.Sscanf(name, "_SUMMARY-%05d-of-%05d.json", &i, &n)
+	return err == nil && name == shardSummaryName(i, n)
+}
 
 // planShard hashes the manifest and config, prepares the output directory
 // for shard o.ShardIndex and narrows set to the shard's entries. A non-nil

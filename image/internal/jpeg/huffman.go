@@ -183,17 +183,6 @@ func (b *bitReader) reset() {
 	b.acc, b.n, b.fake = 0, 0, 0
 }
 
-// getBits returns the next s bits (s ≤ 16) as an unsigned value.
-func (b *bitReader) getBits(s uint) int32 {
-	if b.n < s {
-		b.fill()
-	}
-	v := int32(b.acc >> (64 - s))
-	b.acc <<= s
-	b.n -= s
-	return v
-}
-
 func (b *bitReader) getBit() bool {
 	if b.n < 1 {
 		b.fill()
@@ -253,15 +242,4 @@ func (t *huffTable) dec(b *bitReader, acc uint64, n uint) (uint64, uint, uint8) 
 	b.acc, b.n = acc, n
 	s := b.decode(t)
 	return b.acc, b.n, s
-}
-
-// receiveExtend reads s magnitude bits (1 ≤ s ≤ 15) as a signed value.
-func (b *bitReader) receiveExtend(s uint) int32 {
-	if b.n < s {
-		b.fill()
-	}
-	v := int32(b.acc >> (64 - s))
-	b.acc <<= s
-	b.n -= s
-	return extend(v, s)
 }
